@@ -1,0 +1,189 @@
+//! The thread census: which OS threads the process has, and which one polls the futures.
+//!
+//! The lesson's claim is that everything runs on one thread. A runtime may still start
+//! helper threads (a blocking pool for DNS, a reactor, a global executor), and the census
+//! names them. It reads `/proc/self/task`, so it works on Linux only; elsewhere it says so.
+
+use std::fs;
+
+use serde::Serialize;
+
+/// The threads of the process at one moment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Census {
+    /// One entry per OS thread, by thread id.
+    pub threads: Vec<ThreadInfo>,
+    /// Why the census could not be taken, if it could not.
+    pub error: Option<String>,
+}
+
+/// One OS thread, with what the study knows of its job.
+#[derive(Debug, Clone, Serialize)]
+pub struct ThreadInfo {
+    /// The kernel's thread id.
+    pub tid: u32,
+    /// The thread's name, as the kernel keeps it (at most 15 bytes).
+    pub name: String,
+    /// What the thread is for, from its name or id.
+    pub role: &'static str,
+    /// Whether this is the executor's thread, the one that polls every fetch future.
+    pub executor: bool,
+}
+
+/// The kernel's id of the calling thread, or `None` where `/proc` does not tell it.
+///
+/// It is read once per thread and kept, so that calling it on every poll stays cheap.
+pub fn current_tid() -> Option<u32> {
+    thread_local! {
+        static TID: Option<u32> = read_tid();
+    }
+    TID.with(|tid| *tid)
+}
+
+/// Reads the calling thread's id from the `/proc/thread-self` link (`PID/task/TID`).
+fn read_tid() -> Option<u32> {
+    let link = fs::read_link("/proc/thread-self").ok()?;
+    link.file_name()?.to_str()?.parse().ok()
+}
+
+impl Census {
+    /// Lists the process's threads now, marking `executor` as the executor's thread.
+    pub fn take(executor: Option<u32>) -> Census {
+        match list_threads() {
+            Ok(mut threads) => {
+                for thread in &mut threads {
+                    thread.executor = Some(thread.tid) == executor;
+                    thread.role = role(thread, executor);
+                }
+                Census {
+                    threads,
+                    error: None,
+                }
+            }
+            Err(err) => Census {
+                threads: Vec::new(),
+                error: Some(format!("cannot list threads from /proc/self/task: {err}")),
+            },
+        }
+    }
+}
+
+/// Reads every thread's id and name from `/proc/self/task`.
+fn list_threads() -> std::io::Result<Vec<ThreadInfo>> {
+    let mut threads = Vec::new();
+    for entry in fs::read_dir("/proc/self/task")? {
+        let entry = entry?;
+        let Some(tid) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
+            continue;
+        };
+        // A thread may exit between the listing and this read; it is then left out.
+        let Ok(name) = fs::read_to_string(entry.path().join("comm")) else {
+            continue;
+        };
+        threads.push(ThreadInfo {
+            tid,
+            name: name.trim_end().to_owned(),
+            role: "",
+            executor: false,
+        });
+    }
+    threads.sort_by_key(|thread| thread.tid);
+    Ok(threads)
+}
+
+/// Thread-name prefixes of the helpers the study knows, and what each one does.
+///
+/// The kernel cuts names to 15 bytes. tokio 1.54 names its blocking threads
+/// `tokio-rt-worker`; older versions used `tokio-runtime-worker`, read `tokio-runtime-w`.
+const KNOWN_HELPERS: [(&str, &str); 6] = [
+    (
+        "fixture-server",
+        "fixture server: serves the lesson's documents (not under study)",
+    ),
+    (
+        "tokio-rt-worker",
+        "tokio's blocking pool: DNS lookups and other blocking calls",
+    ),
+    (
+        "tokio-runtime-w",
+        "tokio's blocking pool: DNS lookups and other blocking calls",
+    ),
+    (
+        "blocking-",
+        "the blocking crate's pool: DNS lookups and other blocking calls",
+    ),
+    (
+        "async-std/runti",
+        "async-std's global executor, which task::block_on always starts",
+    ),
+    (
+        "async-io",
+        "async-io's reactor thread: drives I/O and timers while no block_on does",
+    ),
+];
+
+/// Says what `thread` is for, from its id or its name.
+fn role(thread: &ThreadInfo, executor: Option<u32>) -> &'static str {
+    if Some(thread.tid) == executor {
+        return "executor: runs block_on and polls every fetch future";
+    }
+    if let Some((_, role)) = KNOWN_HELPERS
+        .iter()
+        .find(|(prefix, _)| thread.name.starts_with(prefix))
+    {
+        return role;
+    }
+    if thread.tid == std::process::id() {
+        return "the process's main thread";
+    }
+    "a helper the study does not know"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_calling_thread_and_names_it() {
+        let me = current_tid().expect("Linux exposes /proc/thread-self");
+        let name = std::thread::current().name().map(str::to_owned);
+        let census = Census::take(Some(me));
+        assert_eq!(census.error, None);
+        let mine: Vec<_> = census.threads.iter().filter(|t| t.executor).collect();
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0].tid, me);
+        assert_eq!(
+            mine[0].role,
+            "executor: runs block_on and polls every fetch future"
+        );
+        if let Some(name) = name {
+            // The test harness names its threads after the test; the kernel keeps 15 bytes.
+            assert!(
+                name.starts_with(&mine[0].name),
+                "{name} vs {}",
+                mine[0].name
+            );
+        }
+    }
+
+    #[test]
+    fn labels_a_named_helper_thread() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let helper = std::thread::Builder::new()
+            .name("blocking-7".into())
+            .spawn(move || {
+                tx.send(current_tid()).unwrap();
+                let _ = done_rx.recv();
+            })
+            .unwrap();
+        let tid = rx.recv().unwrap();
+        let census = Census::take(current_tid());
+        drop(done_tx);
+        helper.join().unwrap();
+        let found = census.threads.iter().find(|t| Some(t.tid) == tid).unwrap();
+        assert_eq!(found.name, "blocking-7");
+        assert!(found.role.starts_with("the blocking crate's pool"));
+        assert!(!found.executor);
+    }
+}

@@ -1,0 +1,96 @@
+//! The command line, defined once so that the three binaries take exactly the same flags.
+
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+
+/// The flags of every runtime binary.
+///
+/// Each binary plays the lesson: four fetches gathered concurrently, the same four one by
+/// one, the `mysleep` demo, and a census of the process's threads.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    version,
+    about = "Plays the asyncio lesson (concurrent vs sequential fetches, the mysleep demo, a thread census) on one current-thread executor.",
+    long_about = None,
+    after_help = "With no URL, the binary starts a local fixture server that serves the lesson's four \
+                  documents after a simulated latency, so the run works offline.\n\
+                  The exit code is 1 when any fetch failed, and 2 when the run could not start."
+)]
+pub struct Cli {
+    /// URLs to fetch instead of the fixture's four documents (plain http:// only for now).
+    #[arg(value_name = "URL")]
+    pub urls: Vec<String>,
+
+    /// How the concurrent phase gathers the fetches: `join` polls them all inside one task
+    /// with futures' `join_all`; `spawn` spawns one local task per fetch with the runtime's
+    /// own spawn.
+    #[arg(long, value_enum, default_value_t = GatherMode::Join)]
+    pub gather: GatherMode,
+
+    /// Give up on a fetch after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
+    pub timeout: Duration,
+
+    /// The fixture server's latency, in milliseconds, before it answers each request.
+    /// Ignored when URLs are given.
+    #[arg(long, value_name = "MS", default_value_t = 300)]
+    pub latency_ms: u64,
+
+    /// Print the whole run as one JSON document instead of the lesson's text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How the concurrent phase gathers its fetches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GatherMode {
+    /// `futures::future::join_all` inside the calling task: one task, many futures.
+    Join,
+    /// One local task per fetch, spawned with the runtime's own local spawn.
+    Spawn,
+}
+
+impl GatherMode {
+    /// The mode's name, as the flag and the report spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            GatherMode::Join => "join",
+            GatherMode::Spawn => "spawn",
+        }
+    }
+}
+
+/// Parses a positive, finite number of seconds, such as `30` or `0.5`.
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0) {
+        return Err(format!(
+            "{text} is out of range: give a number of seconds above 0 and at most 86400"
+        ));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_accept_fractions_and_reject_nonsense() {
+        assert_eq!(parse_seconds("0.5"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_seconds("30"), Ok(Duration::from_secs(30)));
+        for bad in ["", "abc", "0", "-1", "NaN", "inf", "1e9"] {
+            assert!(parse_seconds(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,159 @@
+//! The drivers: one fetch, timed and traced; many fetches, gathered concurrently or in turn.
+
+use std::collections::BTreeSet;
+use std::future::{Future, poll_fn};
+use std::pin::pin;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use futures::FutureExt;
+use futures::future::{Either, join_all, select};
+
+use crate::census::current_tid;
+use crate::cli::GatherMode;
+use crate::fetch::{Fetch, FetchError, Fetched, parse_url};
+use crate::report::{FetchReport, Live, PhaseReport};
+use crate::runtime::Runtime;
+
+/// What every fetch of a run shares: the runtime, the client and the settings.
+///
+/// It sits behind an `Rc`, not an `Arc`: every fetch runs on the executor's one thread, and
+/// a spawned local task needs only a `'static` handle, not a `Send` one.
+#[derive(Debug)]
+pub struct Session<R, F> {
+    /// The runtime under study.
+    pub runtime: R,
+    /// The HTTP client.
+    pub client: F,
+    /// How long one fetch may take before it is abandoned.
+    pub timeout: Duration,
+    /// Where the lesson's lines go.
+    pub live: Live,
+}
+
+/// Fetches every URL at once and waits for all of them, results in input order.
+///
+/// `join` polls all the fetch futures from the calling task, as `asyncio.gather` does;
+/// `spawn` makes each one a local task of the runtime (see [`Runtime::gather_spawn`]).
+pub async fn concurrent<R: Runtime + 'static, F: Fetch + 'static>(
+    session: &Rc<Session<R, F>>,
+    urls: &[String],
+    mode: GatherMode,
+) -> PhaseReport {
+    let start = Instant::now();
+    let fetches = urls
+        .iter()
+        .map(|url| fetch_one(session.clone(), url.clone(), start));
+    let fetches = match mode {
+        GatherMode::Join => join_all(fetches).await,
+        GatherMode::Spawn => {
+            let tasks = fetches.map(FutureExt::boxed_local).collect();
+            session.runtime.gather_spawn(tasks).await
+        }
+    };
+    PhaseReport {
+        mode: mode.name(),
+        total_ms: millis_since(start),
+        fetches,
+    }
+}
+
+/// Fetches the URLs one after the other, as the lesson's `requests` version does.
+pub async fn sequential<R: Runtime, F: Fetch>(
+    session: &Rc<Session<R, F>>,
+    urls: &[String],
+) -> PhaseReport {
+    let start = Instant::now();
+    let mut fetches = Vec::with_capacity(urls.len());
+    for url in urls {
+        fetches.push(fetch_one(session.clone(), url.clone(), start).await);
+    }
+    PhaseReport {
+        mode: "sequential",
+        total_ms: millis_since(start),
+        fetches,
+    }
+}
+
+/// Fetches one URL and reports on it, noting the thread of every poll of its future.
+///
+/// It owns its arguments so that it can be spawned as a `'static` local task.
+pub async fn fetch_one<R: Runtime, F: Fetch>(
+    session: Rc<Session<R, F>>,
+    url: String,
+    phase_start: Instant,
+) -> FetchReport {
+    let mut pollers = BTreeSet::new();
+    let mut fetch = pin!(fetch_and_report(&session, url, phase_start));
+    let mut report = poll_fn(|cx| {
+        pollers.extend(current_tid());
+        fetch.as_mut().poll(cx)
+    })
+    .await;
+    report.polled_on = pollers.into_iter().collect();
+    report
+}
+
+/// Runs one fetch under the timeout, prints the lesson's lines, and builds its report.
+async fn fetch_and_report<R: Runtime, F: Fetch>(
+    session: &Session<R, F>,
+    url: String,
+    phase_start: Instant,
+) -> FetchReport {
+    let start_ms = millis_since(phase_start);
+    session.live.fetching(&url);
+    let outcome = with_timeout(&session.runtime, session.timeout, async {
+        let parsed = parse_url(&url)?;
+        let fetched = session.client.fetch(&parsed).await?;
+        check_status(fetched)
+    })
+    .await;
+    let (status, bytes, error) = match outcome {
+        Ok(fetched) => (Some(fetched.status), Some(fetched.bytes), None),
+        Err(err @ FetchError::Status { status, bytes }) => {
+            (Some(status), Some(bytes), Some(err.to_string()))
+        }
+        Err(err) => (None, None, Some(err.to_string())),
+    };
+    let report = FetchReport {
+        url,
+        status,
+        bytes,
+        start_ms,
+        end_ms: millis_since(phase_start),
+        error,
+        polled_on: Vec::new(),
+    };
+    session.live.fetched(&report);
+    report
+}
+
+/// Turns a status outside 200..=299 into an error, the same way for every client.
+fn check_status(fetched: Fetched) -> Result<Fetched, FetchError> {
+    if (200..300).contains(&fetched.status) {
+        Ok(fetched)
+    } else {
+        Err(FetchError::Status {
+            status: fetched.status,
+            bytes: fetched.bytes,
+        })
+    }
+}
+
+/// Runs `work`, or gives up with [`FetchError::Timeout`] once `limit` has passed on the
+/// runtime's timer. Dropping `work` cancels it: that is how futures are cancelled.
+pub async fn with_timeout<R: Runtime, T>(
+    runtime: &R,
+    limit: Duration,
+    work: impl Future<Output = Result<T, FetchError>>,
+) -> Result<T, FetchError> {
+    match select(pin!(work), pin!(runtime.sleep(limit))).await {
+        Either::Left((outcome, _)) => outcome,
+        Either::Right(((), _)) => Err(FetchError::Timeout(limit)),
+    }
+}
+
+/// Milliseconds since `start`, as a float, for the reports.
+pub fn millis_since(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64() * 1000.0
+}

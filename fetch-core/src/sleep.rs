@@ -1,0 +1,66 @@
+//! The lesson's second demo: three `mysleep`s gathered, each printing on entry and on exit.
+//!
+//! ```python
+//! async def mysleep(duration):
+//!     print("Entrée dans {duration}".format(**locals()))
+//!     await asyncio.sleep(duration)
+//!     print("Sortie de {duration}".format(**locals()))
+//!     return duration**2
+//!
+//! results = await asyncio.gather(mysleep(1), mysleep(0.5), mysleep(1.5))
+//! ```
+
+use std::cell::RefCell;
+use std::time::{Duration, Instant};
+
+use futures::future::join_all;
+
+use crate::drive::millis_since;
+use crate::report::{Live, SleepEvent, SleepReport};
+use crate::runtime::Runtime;
+
+/// The lesson's durations, in seconds, in the order they are gathered.
+pub const DURATIONS: [f64; 3] = [1.0, 0.5, 1.5];
+
+/// Gathers `mysleep` over [`DURATIONS`] and reports the order of events and the results.
+///
+/// Entries come in input order (1, 0.5, 1.5), exits in order of duration (0.5, 1, 1.5),
+/// and the results in input order again: `[1.0, 0.25, 2.25]`.
+pub async fn demo<R: Runtime>(runtime: &R, live: Live) -> SleepReport {
+    let start = Instant::now();
+    let events = RefCell::new(Vec::new());
+    let sleeps = DURATIONS.map(|duration| mysleep(runtime, duration, &events, start, live));
+    let results = join_all(sleeps).await;
+    live.line(format_args!("results, in input order: {results:?}"));
+    SleepReport {
+        events: events.into_inner(),
+        results,
+        total_ms: millis_since(start),
+    }
+}
+
+/// Prints on entry, sleeps on the runtime's timer, prints on exit, returns `duration²`.
+///
+/// The `RefCell` is enough to share the event log: the three futures take turns on one
+/// thread, and none holds the borrow across an `.await`.
+async fn mysleep<R: Runtime>(
+    runtime: &R,
+    duration: f64,
+    events: &RefCell<Vec<SleepEvent>>,
+    start: Instant,
+    live: Live,
+) -> f64 {
+    let note = |event| {
+        events.borrow_mut().push(SleepEvent {
+            event,
+            duration,
+            at_ms: millis_since(start),
+        });
+    };
+    note("enter");
+    live.line(format_args!("entering mysleep({duration})"));
+    runtime.sleep(Duration::from_secs_f64(duration)).await;
+    note("exit");
+    live.line(format_args!("leaving mysleep({duration})"));
+    duration * duration
+}

@@ -1,0 +1,34 @@
+//! The lesson on this runtime, checked through the real binary. The checks themselves are
+//! in study-tests, the same for the three runtimes.
+//!
+//! Run with: `cargo test -p runtime-asyncstd`
+
+use study_tests::Binary;
+
+/// The binary under test.
+const BINARY: Binary = Binary(env!("CARGO_BIN_EXE_runtime-asyncstd"));
+
+#[test]
+fn default_run_fetches_sleeps_and_stays_on_one_thread() {
+    study_tests::check_default_run(BINARY);
+}
+
+#[test]
+fn spawn_gather_uses_local_tasks_on_the_same_thread() {
+    study_tests::check_spawn_gather(BINARY);
+}
+
+#[test]
+fn text_output_follows_the_lesson() {
+    study_tests::check_text_output(BINARY);
+}
+
+#[test]
+fn each_error_is_reported_on_its_url_and_the_rest_still_print() {
+    study_tests::check_errors(BINARY);
+}
+
+#[test]
+fn help_explains_and_bad_flags_are_refused() {
+    study_tests::check_cli(BINARY);
+}

@@ -1,0 +1,369 @@
+//! The checks that every runtime binary must pass, written once.
+//!
+//! Each runtime crate's `tests/lesson.rs` calls these with its own binary (from
+//! `CARGO_BIN_EXE_*`), so the three runtimes are held to the same claims by the same code.
+//! Every check runs the real binary, offline, against a fixture server on `127.0.0.1:0`,
+//! and every wait is bounded. `tests/agree.rs` checks that the three runtimes' reports agree.
+//!
+//! Timings are only compared with wide margins: these are tests, not benchmarks.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "test support: a failed unwrap is a failed test, with its line"
+)]
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use fixture_server::{DOCUMENTS, Fixture};
+
+/// The longest a binary may run in a test before it is killed and the test fails.
+const RUN_LIMIT: Duration = Duration::from_secs(60);
+
+/// A runtime binary under test, by path.
+#[derive(Debug, Clone, Copy)]
+pub struct Binary(pub &'static str);
+
+/// What a finished run of a binary left.
+#[derive(Debug)]
+pub struct Output {
+    /// The exit code (`None` if a signal ended it).
+    pub code: Option<i32>,
+    /// Everything it printed on stdout.
+    pub stdout: String,
+    /// Everything it printed on stderr.
+    pub stderr: String,
+}
+
+impl Binary {
+    /// Runs the binary with `args` and waits, at most [`RUN_LIMIT`], for it to exit.
+    pub fn run(self, args: &[&str]) -> Output {
+        let mut child = Command::new(self.0)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot start {}: {err}", self.0));
+        // Read both pipes on their own threads, so a full pipe never stalls the child.
+        let drain = |mut pipe: Box<dyn Read + Send>| {
+            thread::spawn(move || {
+                let mut text = String::new();
+                pipe.read_to_string(&mut text).map(|_| text)
+            })
+        };
+        let stdout = drain(Box::new(child.stdout.take().unwrap()));
+        let stderr = drain(Box::new(child.stderr.take().unwrap()));
+        let deadline = Instant::now() + RUN_LIMIT;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{} {args:?} ran longer than {RUN_LIMIT:?}", self.0);
+            }
+            thread::sleep(Duration::from_millis(20));
+        };
+        Output {
+            code: status.code(),
+            stdout: stdout.join().unwrap().unwrap(),
+            stderr: stderr.join().unwrap().unwrap(),
+        }
+    }
+
+    /// Runs the binary with `args` and `--json`, and parses its report.
+    pub fn run_json(self, args: &[&str]) -> (Output, Value) {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let output = self.run(&all);
+        let report = serde_json::from_str(&output.stdout).unwrap_or_else(|err| {
+            panic!(
+                "stdout is not a JSON report ({err})\nstdout:\n{}\nstderr:\n{}",
+                output.stdout, output.stderr
+            )
+        });
+        (output, report)
+    }
+}
+
+/// The default run: the four documents from the built-in fixture, concurrently and in
+/// sequence, with the right byte counts; concurrent well under sequential; the sleep demo;
+/// every fetch polled on the executor's thread.
+pub fn check_default_run(binary: Binary) {
+    let (output, report) = binary.run_json(&["--latency-ms", "200"]);
+    assert_eq!(output.code, Some(0), "stderr:\n{}", output.stderr);
+
+    for phase in ["concurrent", "sequential"] {
+        let fetches = report[phase]["fetches"].as_array().unwrap();
+        assert_eq!(fetches.len(), DOCUMENTS.len());
+        for (fetch, (path, size)) in fetches.iter().zip(DOCUMENTS) {
+            assert!(fetch["url"].as_str().unwrap().ends_with(path), "{fetch}");
+            assert_eq!(fetch["status"], 200, "{fetch}");
+            assert_eq!(fetch["bytes"], size, "{fetch}");
+            assert_eq!(fetch["error"], Value::Null, "{fetch}");
+        }
+    }
+    assert_eq!(report["concurrent"]["mode"], "join");
+
+    // Four fetches of 200 ms each: about 0.2 s at once, about 0.8 s in turn.
+    let concurrent = report["concurrent"]["total_ms"].as_f64().unwrap();
+    let sequential = report["sequential"]["total_ms"].as_f64().unwrap();
+    assert!(
+        concurrent < 0.6 * sequential,
+        "concurrent {concurrent} ms is not well under sequential {sequential} ms"
+    );
+
+    check_sleep_demo(&report);
+    check_one_thread(&report);
+}
+
+/// The sleep demo: entries in input order, exits by duration, results in input order, and
+/// the three sleeps overlapping (1.5 s in all, not 3 s).
+pub fn check_sleep_demo(report: &Value) {
+    let sleep = &report["sleep"];
+    let events: Vec<(String, f64)> = sleep["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let kind = e["event"].as_str().unwrap().to_owned();
+            (kind, e["duration"].as_f64().unwrap())
+        })
+        .collect();
+    let expected = [
+        ("enter", 1.0),
+        ("enter", 0.5),
+        ("enter", 1.5),
+        ("exit", 0.5),
+        ("exit", 1.0),
+        ("exit", 1.5),
+    ];
+    let expected: Vec<(String, f64)> = expected.iter().map(|(k, d)| (k.to_string(), *d)).collect();
+    assert_eq!(events, expected);
+    assert_eq!(sleep["results"], serde_json::json!([1.0, 0.25, 2.25]));
+    let total = sleep["total_ms"].as_f64().unwrap();
+    assert!(
+        (1400.0..2500.0).contains(&total),
+        "the sleeps took {total} ms: they did not overlap"
+    );
+}
+
+/// The study's claim: one thread, the executor's, polled every fetch future, and the census
+/// marked it.
+pub fn check_one_thread(report: &Value) {
+    let threads = report["census"]["threads"].as_array().unwrap();
+    let executors: Vec<&Value> = threads.iter().filter(|t| t["executor"] == true).collect();
+    assert_eq!(executors.len(), 1, "census: {threads:?}");
+    let executor = &executors[0]["tid"];
+    assert!(
+        threads.iter().any(|t| t["name"] == "fixture-server"),
+        "the census labels the fixture server: {threads:?}"
+    );
+    for phase in ["concurrent", "sequential"] {
+        for fetch in report[phase]["fetches"].as_array().unwrap() {
+            assert_eq!(
+                fetch["polled_on"],
+                serde_json::json!([executor]),
+                "{phase} fetch polled off the executor's thread: {fetch}"
+            );
+        }
+    }
+}
+
+/// `--gather spawn`: one local task per fetch, same results, still one thread.
+pub fn check_spawn_gather(binary: Binary) {
+    let (output, report) = binary.run_json(&["--latency-ms", "100", "--gather", "spawn"]);
+    assert_eq!(output.code, Some(0), "stderr:\n{}", output.stderr);
+    assert_eq!(report["concurrent"]["mode"], "spawn");
+    let fetches = report["concurrent"]["fetches"].as_array().unwrap();
+    let bytes: Vec<&Value> = fetches.iter().map(|f| &f["bytes"]).collect();
+    let sizes: Vec<Value> = DOCUMENTS
+        .iter()
+        .map(|(_, size)| Value::from(*size))
+        .collect();
+    assert_eq!(bytes, sizes.iter().collect::<Vec<_>>());
+    check_one_thread(&report);
+}
+
+/// The lesson's own lines, as text, as they happen.
+pub fn check_text_output(binary: Binary) {
+    let output = binary.run(&["--latency-ms", "50"]);
+    assert_eq!(output.code, Some(0), "stderr:\n{}", output.stderr);
+    let text = &output.stdout;
+    for (path, size) in DOCUMENTS {
+        let url = text
+            .lines()
+            .find_map(|line| line.strip_prefix("fetching ").filter(|u| u.ends_with(path)))
+            .unwrap_or_else(|| panic!("no `fetching` line for {path}:\n{text}"));
+        assert!(
+            text.contains(&format!("{url} returned status 200\n")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("{url} returned {size} bytes\n")),
+            "{text}"
+        );
+    }
+    let sleep_lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("entering") || l.starts_with("leaving"))
+        .collect();
+    assert_eq!(
+        sleep_lines,
+        [
+            "entering mysleep(1)",
+            "entering mysleep(0.5)",
+            "entering mysleep(1.5)",
+            "leaving mysleep(0.5)",
+            "leaving mysleep(1)",
+            "leaving mysleep(1.5)",
+        ]
+    );
+    assert!(
+        text.contains("results, in input order: [1.0, 0.25, 2.25]\n"),
+        "{text}"
+    );
+    assert!(text.contains("concurrent is "), "{text}");
+    let executor_lines = text.lines().filter(|l| l.starts_with("* ")).count();
+    assert_eq!(
+        executor_lines, 1,
+        "the census marks one executor thread:\n{text}"
+    );
+}
+
+/// Every error of the foundation, each on its URL's own line, the good URL unaffected,
+/// and the exit code 1.
+pub fn check_errors(binary: Binary) {
+    let fixture = Fixture::start(0, Duration::from_millis(20)).unwrap();
+    // A port that was free a moment ago, so that connecting to it is refused.
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    // A 70-byte label is longer than DNS allows (63), so the resolver fails without asking
+    // any server: the test stays off the network.
+    let unresolvable = format!("http://{}.invalid/", "a".repeat(70));
+    let cases: Vec<(String, String)> = vec![
+        (fixture.url(DOCUMENTS[1].0), String::new()),
+        (
+            "not a url".into(),
+            "invalid URL: relative URL without a base".into(),
+        ),
+        (
+            format!("http://{closed}/"),
+            format!("cannot connect to {closed}: Connection refused"),
+        ),
+        (unresolvable, "cannot resolve host".into()),
+        (
+            fixture.url("/missing.pdf"),
+            "server answered HTTP 404".into(),
+        ),
+        (fixture.url("/fault/truncated"), "response cut short".into()),
+        (fixture.url("/fault/stall"), "timed out after 1 s".into()),
+        (
+            "https://127.0.0.1:1/".into(),
+            "https is not supported yet".into(),
+        ),
+    ];
+    let mut args = vec!["--timeout", "1"];
+    args.extend(cases.iter().map(|(url, _)| url.as_str()));
+    let (output, report) = binary.run_json(&args);
+    assert_eq!(output.code, Some(1), "stderr:\n{}", output.stderr);
+
+    for phase in ["concurrent", "sequential"] {
+        let fetches = report[phase]["fetches"].as_array().unwrap();
+        assert_eq!(fetches.len(), cases.len());
+        for (fetch, (url, expected)) in fetches.iter().zip(&cases) {
+            assert_eq!(fetch["url"], url.as_str());
+            if expected.is_empty() {
+                assert_eq!(fetch["error"], Value::Null, "{fetch}");
+                assert_eq!(fetch["bytes"], DOCUMENTS[1].1, "{fetch}");
+                continue;
+            }
+            let error = fetch["error"].as_str().unwrap_or_else(|| panic!("{fetch}"));
+            assert!(error.contains(expected.as_str()), "{url}: {error}");
+            // The error is also on its own line of stderr, with its URL.
+            assert!(
+                output.stderr.contains(&format!("error: {url}: {error}\n")),
+                "{}",
+                output.stderr
+            );
+        }
+    }
+    // The 404 keeps its status and the body that came with it.
+    let missing = &report["concurrent"]["fetches"][4];
+    assert_eq!(missing["status"], 404);
+    assert_eq!(missing["bytes"], "no such document\n".len());
+    assert!(
+        output.stderr.contains("error: 14 of 16 fetches failed\n"),
+        "{}",
+        output.stderr
+    );
+}
+
+/// `--help` explains every flag, and a bad flag is a clear error with exit code 2.
+pub fn check_cli(binary: Binary) {
+    let help = binary.run(&["--help"]);
+    assert_eq!(help.code, Some(0));
+    for flag in [
+        "--gather",
+        "--timeout",
+        "--latency-ms",
+        "--json",
+        "[URL]...",
+    ] {
+        assert!(
+            help.stdout.contains(flag),
+            "--help does not explain {flag}:\n{}",
+            help.stdout
+        );
+    }
+    let bad = binary.run(&["--timeout", "0"]);
+    assert_eq!(bad.code, Some(2));
+    assert!(bad.stderr.contains("out of range"), "{}", bad.stderr);
+    let bad = binary.run(&["--gather", "threads"]);
+    assert_eq!(bad.code, Some(2));
+    assert!(
+        bad.stderr.contains("possible values: join, spawn"),
+        "{}",
+        bad.stderr
+    );
+}
+
+/// The report with what may differ between runtimes and runs removed: every timing (the
+/// `_ms` fields and `speedup`), thread ids, the census, the runtime's name, and the fixture's
+/// port in URLs.
+pub fn comparable(report: &Value) -> Value {
+    let mut report = report.clone();
+    if let Some(fields) = report.as_object_mut() {
+        for field in ["census", "runtime", "speedup"] {
+            fields.remove(field);
+        }
+    }
+    strip(&mut report);
+    report
+}
+
+/// Removes timings and thread ids, and replaces loopback ports, everywhere in `value`.
+fn strip(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            fields.retain(|key, _| !key.ends_with("_ms") && key != "polled_on");
+            fields.values_mut().for_each(strip);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip),
+        Value::String(text) => {
+            if let Some(rest) = text.strip_prefix("http://127.0.0.1:") {
+                let path = rest.find('/').map_or("", |at| &rest[at..]);
+                *text = format!("http://127.0.0.1:PORT{path}");
+            }
+        }
+        _ => {}
+    }
+}
