@@ -35,15 +35,17 @@ pub struct Session<R, F> {
 ///
 /// `join` polls all the fetch futures from the calling task, as `asyncio.gather` does;
 /// `spawn` makes each one a local task of the runtime (see [`Runtime::gather_spawn`]).
+/// Each fetch's offsets count from `run_start`, the start of the whole run.
 pub async fn concurrent<R: Runtime + 'static, F: Fetch + 'static>(
     session: &Rc<Session<R, F>>,
     urls: &[String],
     mode: GatherMode,
+    run_start: Instant,
 ) -> PhaseReport {
     let start = Instant::now();
     let fetches = urls
         .iter()
-        .map(|url| fetch_one(session.clone(), url.clone(), start));
+        .map(|url| fetch_one(session.clone(), url.clone(), run_start));
     let fetches = match mode {
         GatherMode::Join => join_all(fetches).await,
         GatherMode::Spawn => {
@@ -59,14 +61,17 @@ pub async fn concurrent<R: Runtime + 'static, F: Fetch + 'static>(
 }
 
 /// Fetches the URLs one after the other, as the lesson's `requests` version does.
+///
+/// Each fetch's offsets count from `run_start`, the start of the whole run.
 pub async fn sequential<R: Runtime, F: Fetch>(
     session: &Rc<Session<R, F>>,
     urls: &[String],
+    run_start: Instant,
 ) -> PhaseReport {
     let start = Instant::now();
     let mut fetches = Vec::with_capacity(urls.len());
     for url in urls {
-        fetches.push(fetch_one(session.clone(), url.clone(), start).await);
+        fetches.push(fetch_one(session.clone(), url.clone(), run_start).await);
     }
     PhaseReport {
         mode: "sequential",
@@ -81,10 +86,10 @@ pub async fn sequential<R: Runtime, F: Fetch>(
 pub async fn fetch_one<R: Runtime, F: Fetch>(
     session: Rc<Session<R, F>>,
     url: String,
-    phase_start: Instant,
+    run_start: Instant,
 ) -> FetchReport {
     let mut pollers = BTreeSet::new();
-    let mut fetch = pin!(fetch_and_report(&session, url, phase_start));
+    let mut fetch = pin!(fetch_and_report(&session, url, run_start));
     let mut report = poll_fn(|cx| {
         pollers.extend(current_tid());
         fetch.as_mut().poll(cx)
@@ -98,9 +103,9 @@ pub async fn fetch_one<R: Runtime, F: Fetch>(
 async fn fetch_and_report<R: Runtime, F: Fetch>(
     session: &Session<R, F>,
     url: String,
-    phase_start: Instant,
+    run_start: Instant,
 ) -> FetchReport {
-    let start_ms = millis_since(phase_start);
+    let start_ms = millis_since(run_start);
     session.live.fetching(&url);
     let outcome = with_timeout(&session.runtime, session.timeout, async {
         let parsed = parse_url(&url)?;
@@ -120,7 +125,7 @@ async fn fetch_and_report<R: Runtime, F: Fetch>(
         status,
         bytes,
         start_ms,
-        end_ms: millis_since(phase_start),
+        end_ms: millis_since(run_start),
         error,
         polled_on: Vec::new(),
     };

@@ -1,7 +1,7 @@
 //! The whole lesson, in order, on one runtime and one client.
 
 use std::rc::Rc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::future::join;
 
@@ -27,6 +27,7 @@ pub async fn run<R: Runtime + 'static, F: Fetch + 'static>(
     cli: &Cli,
     urls: &[String],
 ) -> RunReport {
+    let run_start = Instant::now();
     let live = Live { quiet: cli.json };
     let executor = current_tid();
     let (runtime_name, client_name) = (runtime.name(), client.name());
@@ -49,11 +50,15 @@ pub async fn run<R: Runtime + 'static, F: Fetch + 'static>(
         session.runtime.sleep(CENSUS_DELAY).await;
         Census::take(executor)
     };
-    let (concurrent, census) = join(drive::concurrent(&session, urls, cli.gather), census).await;
+    let (concurrent, census) = join(
+        drive::concurrent(&session, urls, cli.gather, run_start),
+        census,
+    )
+    .await;
     live.phase_total(&concurrent);
 
     live.section("the same fetches, one after the other");
-    let sequential = drive::sequential(&session, urls).await;
+    let sequential = drive::sequential(&session, urls, run_start).await;
     live.phase_total(&sequential);
     let speedup = sequential.total_ms / concurrent.total_ms.max(f64::MIN_POSITIVE);
 

@@ -50,9 +50,9 @@ pub struct FetchReport {
     pub status: Option<u16>,
     /// The body bytes received, when a response came back.
     pub bytes: Option<u64>,
-    /// When the fetch started, from the start of its phase.
+    /// When the fetch started, from the start of the run.
     pub start_ms: f64,
-    /// When the fetch ended, from the start of its phase.
+    /// When the fetch ended, from the start of the run.
     pub end_ms: f64,
     /// Why the fetch failed, if it did.
     pub error: Option<String>,
