@@ -1,5 +1,6 @@
 //! The command line, defined once so that the three binaries take exactly the same flags.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
@@ -18,9 +19,14 @@ use clap::{Parser, ValueEnum};
                   The exit code is 1 when any fetch failed, and 2 when the run could not start."
 )]
 pub struct Cli {
-    /// URLs to fetch instead of the fixture's four documents (plain http:// only for now).
+    /// URLs to fetch instead of the fixture's four documents (http:// or https://).
     #[arg(value_name = "URL")]
     pub urls: Vec<String>,
+
+    /// The HTTP client: `hyper` does its I/O on this runtime's own sockets; `isahc` drives
+    /// curl on its own agent thread; `surf` (its h1 client) uses async-std's sockets.
+    #[arg(long, value_enum, default_value_t = ClientKind::Hyper)]
+    pub client: ClientKind,
 
     /// How the concurrent phase gathers the fetches: `join` polls them all inside one task
     /// with futures' `join_all`; `spawn` spawns one local task per fetch with the runtime's
@@ -28,9 +34,21 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = GatherMode::Join)]
     pub gather: GatherMode,
 
-    /// Give up on a fetch after this many seconds.
+    /// Give up on a fetch after this many seconds, redirects included.
     #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
     pub timeout: Duration,
+
+    /// Give up on connecting (TCP, and TLS for hyper) after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    pub connect_timeout: Duration,
+
+    /// Stop reading a body larger than this many bytes, and report an error.
+    #[arg(long, value_name = "BYTES", default_value_t = 100 * 1024 * 1024)]
+    pub max_body: u64,
+
+    /// Also trust the root certificate(s) in this PEM file, besides the usual web roots.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
 
     /// The fixture server's latency, in milliseconds, before it answers each request.
     /// Ignored when URLs are given.
@@ -40,6 +58,39 @@ pub struct Cli {
     /// Print the whole run as one JSON document instead of the lesson's text.
     #[arg(long)]
     pub json: bool,
+}
+
+impl Cli {
+    /// What a client needs to know of the flags.
+    pub fn client_options(&self) -> ClientOptions {
+        ClientOptions {
+            connect_timeout: self.connect_timeout,
+            max_body: self.max_body,
+            ca_cert: self.ca_cert.clone(),
+        }
+    }
+}
+
+/// The settings every HTTP client is built with, whatever its kind.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// How long connecting may take.
+    pub connect_timeout: Duration,
+    /// The largest body the client reads.
+    pub max_body: u64,
+    /// A PEM file of extra root certificates to trust.
+    pub ca_cert: Option<PathBuf>,
+}
+
+/// Which HTTP client fetches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClientKind {
+    /// hyper 1.x over the runtime's own `TcpStream` (rustls for https).
+    Hyper,
+    /// isahc 2.x: curl, driven on isahc's own agent thread.
+    Isahc,
+    /// surf 2.3 with http-client's h1 client, on async-std's sockets.
+    Surf,
 }
 
 /// How the concurrent phase gathers its fetches.

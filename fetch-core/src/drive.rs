@@ -11,7 +11,11 @@ use futures::future::{Either, join_all, select};
 
 use crate::census::current_tid;
 use crate::cli::GatherMode;
-use crate::fetch::{Fetch, FetchError, Fetched, parse_url};
+use url::Url;
+
+use crate::fetch::{
+    Fetch, FetchError, Fetched, MAX_REDIRECTS, is_redirect, parse_url, redirect_target,
+};
 use crate::report::{FetchReport, Live, PhaseReport};
 use crate::runtime::Runtime;
 
@@ -107,11 +111,12 @@ async fn fetch_and_report<R: Runtime, F: Fetch>(
 ) -> FetchReport {
     let start_ms = millis_since(run_start);
     session.live.fetching(&url);
-    let outcome = with_timeout(&session.runtime, session.timeout, async {
-        let parsed = parse_url(&url)?;
-        let fetched = session.client.fetch(&parsed).await?;
-        check_status(fetched)
-    })
+    let mut hops = Vec::new();
+    let outcome = with_timeout(
+        &session.runtime,
+        session.timeout,
+        follow_redirects(&session.client, &url, &mut hops),
+    )
     .await;
     let (status, bytes, error) = match outcome {
         Ok(fetched) => (Some(fetched.status), Some(fetched.bytes), None),
@@ -122,6 +127,8 @@ async fn fetch_and_report<R: Runtime, F: Fetch>(
     };
     let report = FetchReport {
         url,
+        final_url: hops.last().map(ToString::to_string),
+        redirects: hops.len().saturating_sub(1) as u32,
         status,
         bytes,
         start_ms,
@@ -131,6 +138,35 @@ async fn fetch_and_report<R: Runtime, F: Fetch>(
     };
     session.live.fetched(&report);
     report
+}
+
+/// Fetches `url`, following up to [`MAX_REDIRECTS`] redirects, and checks the final status.
+/// Every URL requested is pushed on `hops`, so that the report keeps the last one even if
+/// the timeout cancels this future.
+///
+/// Redirects are followed here, not by the clients, so that they behave the same with each.
+async fn follow_redirects<F: Fetch>(
+    client: &F,
+    url: &str,
+    hops: &mut Vec<Url>,
+) -> Result<Fetched, FetchError> {
+    let mut current = parse_url(url)?;
+    loop {
+        hops.push(current.clone());
+        let fetched = client.fetch(&current).await?;
+        let location = match &fetched.location {
+            Some(location) if is_redirect(fetched.status) => location,
+            _ => return check_status(fetched),
+        };
+        if hops.len() > MAX_REDIRECTS as usize {
+            return Err(FetchError::TooManyRedirects);
+        }
+        let next = redirect_target(&current, location)?;
+        if hops.contains(&next) {
+            return Err(FetchError::RedirectLoop(next.to_string()));
+        }
+        current = next;
+    }
 }
 
 /// Turns a status outside 200..=299 into an error, the same way for every client.

@@ -19,19 +19,24 @@ pub trait Fetch {
 
     /// Fetches `url`, which [`parse_url`] has already checked, and reads the whole body.
     ///
-    /// A non-2xx status is not an error here: the driver turns it into one, the same way
-    /// for every client.
+    /// The client follows no redirect and treats no status as an error: the driver does
+    /// both, the same way for every client.
     async fn fetch(&self, url: &Url) -> Result<Fetched, FetchError>;
 }
 
-/// What a successful exchange returned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What one HTTP exchange returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fetched {
     /// The HTTP status code.
     pub status: u16,
     /// The number of body bytes received.
     pub bytes: u64,
+    /// The `Location` header, which the driver follows on a redirect status.
+    pub location: Option<String>,
 }
+
+/// The most redirects a fetch follows.
+pub const MAX_REDIRECTS: u32 = 10;
 
 /// Why a fetch failed. Each variant's message is meant to be read on the URL's own line.
 #[derive(Debug, thiserror::Error)]
@@ -40,12 +45,8 @@ pub enum FetchError {
     #[error("invalid URL: {0}")]
     InvalidUrl(#[from] url::ParseError),
 
-    /// An https URL: TLS comes with the HTTP clients issue, and there is no fallback to http.
-    #[error("https is not supported yet: plain http:// only for now")]
-    HttpsNotSupported,
-
     /// A scheme other than http or https.
-    #[error("unsupported scheme {0:?}: only http:// URLs can be fetched")]
+    #[error("unsupported scheme {0:?}: only http:// and https:// URLs can be fetched")]
     UnsupportedScheme(String),
 
     /// The URL names no host, or a port the OS cannot use.
@@ -70,6 +71,14 @@ pub enum FetchError {
         source: io::Error,
     },
 
+    /// Connecting (TCP, or TCP and TLS) took longer than the connect timeout.
+    #[error("connecting timed out after {} s", .0.as_secs_f64())]
+    ConnectTimeout(Duration),
+
+    /// The TLS handshake failed; there is no fallback to plain http.
+    #[error("TLS handshake failed: {0}")]
+    Tls(TlsProblem),
+
     /// The server answered with a status outside 200..=299.
     #[error("server answered HTTP {status} ({bytes} body bytes)")]
     Status {
@@ -83,6 +92,25 @@ pub enum FetchError {
     #[error("response cut short: {0}")]
     Truncated(String),
 
+    /// The body grew past the cap; reading stopped there.
+    #[error("body larger than the {max} byte cap (--max-body): stopped reading")]
+    BodyTooLarge {
+        /// The cap, in bytes.
+        max: u64,
+    },
+
+    /// More redirects than [`MAX_REDIRECTS`].
+    #[error("more than {MAX_REDIRECTS} redirects")]
+    TooManyRedirects,
+
+    /// A redirect led back to a URL this fetch had already visited.
+    #[error("redirect loop: {0} was already visited")]
+    RedirectLoop(String),
+
+    /// A redirect without a usable target.
+    #[error("bad redirect: {0}")]
+    BadRedirect(String),
+
     /// The fetch did not finish within the per-request timeout.
     #[error("timed out after {} s", .0.as_secs_f64())]
     Timeout(Duration),
@@ -92,14 +120,35 @@ pub enum FetchError {
     Http(String),
 }
 
+/// Why a TLS handshake failed, sorted the same way for every client.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TlsProblem {
+    /// The certificate chains to no trusted root.
+    #[error("the server's certificate is not trusted (unknown issuer)")]
+    UnknownIssuer,
+    /// The certificate does not cover the URL's host name.
+    #[error("the server's certificate is not valid for this host name")]
+    WrongHost,
+    /// The certificate has expired.
+    #[error("the server's certificate has expired")]
+    Expired,
+    /// Anything else, in the TLS library's own words.
+    #[error("{0}")]
+    Other(String),
+}
+
 /// Checks that `text` is a URL the study can fetch, before any client sees it.
 ///
 /// Doing this once here gives every client the same messages for bad input.
 pub fn parse_url(text: &str) -> Result<Url, FetchError> {
     let url = Url::parse(text)?;
+    check_url(url)
+}
+
+/// Checks the scheme, host and port of a parsed URL.
+fn check_url(url: Url) -> Result<Url, FetchError> {
     match url.scheme() {
-        "http" => {}
-        "https" => return Err(FetchError::HttpsNotSupported),
+        "http" | "https" => {}
         other => return Err(FetchError::UnsupportedScheme(other.to_owned())),
     }
     if url.host().is_none() {
@@ -109,6 +158,19 @@ pub fn parse_url(text: &str) -> Result<Url, FetchError> {
         return Err(FetchError::BadHost("port 0 cannot be connected to"));
     }
     Ok(url)
+}
+
+/// Whether `status` is a redirect the driver follows (a GET stays a GET for all of them).
+pub fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
+/// The URL a redirect from `from` to `location` leads to, checked like any other URL.
+pub fn redirect_target(from: &Url, location: &str) -> Result<Url, FetchError> {
+    let target = from
+        .join(location)
+        .map_err(|err| FetchError::BadRedirect(format!("Location {location:?}: {err}")))?;
+    check_url(target).map_err(|err| FetchError::BadRedirect(format!("to {location}: {err}")))
 }
 
 #[cfg(test)]
@@ -132,18 +194,36 @@ mod tests {
             message("not a url"),
             "invalid URL: relative URL without a base"
         );
-        assert_eq!(
-            message("https://example.com/"),
-            "https is not supported yet: plain http:// only for now"
-        );
+        assert!(parse_url("https://example.com/").is_ok());
         assert_eq!(
             message("ftp://example.com/"),
-            "unsupported scheme \"ftp\": only http:// URLs can be fetched"
+            "unsupported scheme \"ftp\": only http:// and https:// URLs can be fetched"
         );
         assert_eq!(
             message("http://127.0.0.1:0/"),
             "invalid URL: port 0 cannot be connected to"
         );
         assert_eq!(message("http://[::1/"), "invalid URL: invalid IPv6 address");
+    }
+
+    #[test]
+    fn redirects_resolve_relative_targets_and_refuse_other_schemes() {
+        let from = parse_url("http://a.test/x/y?q=1").unwrap();
+        assert_eq!(
+            redirect_target(&from, "/doc/0").unwrap().as_str(),
+            "http://a.test/doc/0"
+        );
+        assert_eq!(
+            redirect_target(&from, "https://b.test/").unwrap().as_str(),
+            "https://b.test/"
+        );
+        assert_eq!(
+            redirect_target(&from, "ftp://b.test/f")
+                .unwrap_err()
+                .to_string(),
+            "bad redirect: to ftp://b.test/f: unsupported scheme \"ftp\": \
+             only http:// and https:// URLs can be fetched"
+        );
+        assert!(is_redirect(308) && !is_redirect(304) && !is_redirect(200));
     }
 }

@@ -27,8 +27,8 @@ pub mod sleep;
 
 mod lesson;
 
-pub use cli::{Cli, GatherMode};
-pub use fetch::{Fetch, FetchError, Fetched};
+pub use cli::{Cli, ClientKind, ClientOptions, GatherMode};
+pub use fetch::{Fetch, FetchError, Fetched, TlsProblem};
 pub use lesson::run;
 pub use report::RunReport;
 pub use runtime::Runtime;

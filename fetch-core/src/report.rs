@@ -16,7 +16,7 @@ use crate::census::Census;
 pub struct RunReport {
     /// The runtime under study: `tokio`, `async-std` or `smol`.
     pub runtime: &'static str,
-    /// The HTTP client: `hyper` for now.
+    /// The HTTP client: `hyper`, `isahc` or `surf`.
     pub client: &'static str,
     /// The fetches gathered concurrently.
     pub concurrent: PhaseReport,
@@ -46,6 +46,10 @@ pub struct PhaseReport {
 pub struct FetchReport {
     /// The URL as given.
     pub url: String,
+    /// The last URL requested, after redirects (`None` if the URL was not valid).
+    pub final_url: Option<String>,
+    /// How many redirects were followed.
+    pub redirects: u32,
     /// The HTTP status, when a response came back.
     pub status: Option<u16>,
     /// The body bytes received, when a response came back.
@@ -157,6 +161,13 @@ impl Live {
     pub fn fetched(self, fetch: &FetchReport) {
         match (&fetch.error, fetch.status, fetch.bytes) {
             (None, Some(status), Some(bytes)) => {
+                if let (Some(to), 1..) = (&fetch.final_url, fetch.redirects) {
+                    let hops = fetch.redirects;
+                    self.line(format_args!(
+                        "{} redirected to {to} ({hops} hops)",
+                        fetch.url
+                    ));
+                }
                 self.line(format_args!("{} returned status {status}", fetch.url));
                 self.line(format_args!("{} returned {bytes} bytes", fetch.url));
             }

@@ -12,13 +12,15 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use futures::future::{LocalBoxFuture, join_all};
+use rustls::pki_types::ServerName;
 use smol_hyper::rt::FuturesIo;
 
-use fetch_clients::{Connect, HyperClient};
+use fetch_clients::Connect;
 use fetch_core::{Cli, RunReport, Runtime};
 
 /// Plays the whole lesson on one thread, and returns its report.
@@ -30,8 +32,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<RunReport> {
     // `block_on` polls the future, and every local task, on the calling thread; its reactor
     // is async-io's, driven from that same thread while it waits. It also starts async-std's
     // global executor threads, which this lesson never spawns onto.
-    let lesson = fetch_core::run(AsyncStd, HyperClient::new(AsyncStd), cli, &urls);
-    Ok(async_std::task::block_on(lesson))
+    let lesson = fetch_clients::run(AsyncStd, cli, &urls);
+    Ok(async_std::task::block_on(lesson)?)
 }
 
 /// async-std, as fetch-core and fetch-clients need it. The runtime itself is global, so
@@ -61,6 +63,7 @@ impl Runtime for AsyncStd {
 
 impl Connect for AsyncStd {
     type Io = FuturesIo<async_std::net::TcpStream>;
+    type TlsIo = FuturesIo<futures_rustls::client::TlsStream<async_std::net::TcpStream>>;
 
     async fn resolve(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
         // The OS resolver blocks, so async-std runs it on the blocking crate's pool.
@@ -70,6 +73,20 @@ impl Connect for AsyncStd {
 
     async fn connect(&self, addr: SocketAddr) -> io::Result<Self::Io> {
         let stream = async_std::net::TcpStream::connect(addr).await?;
+        Ok(FuturesIo::new(stream))
+    }
+
+    async fn connect_tls(
+        &self,
+        addr: SocketAddr,
+        name: ServerName<'static>,
+        tls: Arc<rustls::ClientConfig>,
+    ) -> io::Result<Self::TlsIo> {
+        let stream = async_std::net::TcpStream::connect(addr).await?;
+        // futures-rustls runs rustls over the futures-io traits that async-std implements.
+        let stream = futures_rustls::TlsConnector::from(tls)
+            .connect(name, stream)
+            .await?;
         Ok(FuturesIo::new(stream))
     }
 }

@@ -32,3 +32,13 @@ fn each_error_is_reported_on_its_url_and_the_rest_still_print() {
 fn help_explains_and_bad_flags_are_refused() {
     study_tests::check_cli(BINARY);
 }
+
+#[test]
+fn hyper_meets_every_fault_with_a_clear_error() {
+    study_tests::check_fault_matrix(BINARY, "hyper");
+}
+
+#[test]
+fn hyper_speaks_https_and_refuses_bad_certificates() {
+    study_tests::check_https(BINARY, "hyper");
+}

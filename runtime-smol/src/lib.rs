@@ -10,13 +10,15 @@
 use std::io;
 use std::net::SocketAddr;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use futures::future::{LocalBoxFuture, join_all};
+use rustls::pki_types::ServerName;
 use smol_hyper::rt::FuturesIo;
 
-use fetch_clients::{Connect, HyperClient};
+use fetch_clients::Connect;
 use fetch_core::{Cli, RunReport, Runtime};
 
 /// Plays the whole lesson on one thread, and returns its report.
@@ -31,8 +33,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<RunReport> {
     let smol = Smol {
         executor: executor.clone(),
     };
-    let lesson = fetch_core::run(smol.clone(), HyperClient::new(smol), cli, &urls);
-    Ok(smol::block_on(executor.run(lesson)))
+    let lesson = fetch_clients::run(smol, cli, &urls);
+    Ok(smol::block_on(executor.run(lesson))?)
 }
 
 /// smol, as fetch-core and fetch-clients need it. smol has no ambient runtime, so the
@@ -64,6 +66,7 @@ impl Runtime for Smol {
 
 impl Connect for Smol {
     type Io = FuturesIo<smol::net::TcpStream>;
+    type TlsIo = FuturesIo<futures_rustls::client::TlsStream<smol::net::TcpStream>>;
 
     async fn resolve(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
         // The OS resolver blocks, so smol runs it on the blocking crate's pool.
@@ -72,6 +75,20 @@ impl Connect for Smol {
 
     async fn connect(&self, addr: SocketAddr) -> io::Result<Self::Io> {
         let stream = smol::net::TcpStream::connect(addr).await?;
+        Ok(FuturesIo::new(stream))
+    }
+
+    async fn connect_tls(
+        &self,
+        addr: SocketAddr,
+        name: ServerName<'static>,
+        tls: Arc<rustls::ClientConfig>,
+    ) -> io::Result<Self::TlsIo> {
+        let stream = smol::net::TcpStream::connect(addr).await?;
+        // futures-rustls runs rustls over the futures-io traits that smol implements.
+        let stream = futures_rustls::TlsConnector::from(tls)
+            .connect(name, stream)
+            .await?;
         Ok(FuturesIo::new(stream))
     }
 }

@@ -9,13 +9,15 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use futures::future::{LocalBoxFuture, join_all};
 use hyper_util::rt::TokioIo;
+use rustls::pki_types::ServerName;
 
-use fetch_clients::{Connect, HyperClient};
+use fetch_clients::Connect;
 use fetch_core::{Cli, RunReport, Runtime};
 
 /// Plays the whole lesson on one thread, and returns its report.
@@ -32,8 +34,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<RunReport> {
         .context("cannot build the tokio runtime")?;
     // tokio's `spawn_local` needs a `LocalSet` around the tasks that use it.
     let local = tokio::task::LocalSet::new();
-    let lesson = fetch_core::run(Tokio, HyperClient::new(Tokio), cli, &urls);
-    Ok(local.block_on(&executor, lesson))
+    let lesson = fetch_clients::run(Tokio, cli, &urls);
+    Ok(local.block_on(&executor, lesson)?)
 }
 
 /// tokio, as fetch-core and fetch-clients need it. The runtime itself is reached through
@@ -65,6 +67,7 @@ impl Runtime for Tokio {
 
 impl Connect for Tokio {
     type Io = TokioIo<tokio::net::TcpStream>;
+    type TlsIo = TokioIo<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>;
 
     async fn resolve(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
         // The OS resolver blocks, so tokio runs it on its blocking pool.
@@ -73,6 +76,20 @@ impl Connect for Tokio {
 
     async fn connect(&self, addr: SocketAddr) -> io::Result<Self::Io> {
         let stream = tokio::net::TcpStream::connect(addr).await?;
+        Ok(TokioIo::new(stream))
+    }
+
+    async fn connect_tls(
+        &self,
+        addr: SocketAddr,
+        name: ServerName<'static>,
+        tls: Arc<rustls::ClientConfig>,
+    ) -> io::Result<Self::TlsIo> {
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        // tokio-rustls runs rustls over tokio's own I/O traits.
+        let stream = tokio_rustls::TlsConnector::from(tls)
+            .connect(name, stream)
+            .await?;
         Ok(TokioIo::new(stream))
     }
 }

@@ -12,6 +12,8 @@
     reason = "test support: a failed unwrap is a failed test, with its line"
 )]
 
+pub mod pki;
+
 use std::io::Read;
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
@@ -267,8 +269,8 @@ pub fn check_errors(binary: Binary) {
         (fixture.url("/fault/truncated"), "response cut short".into()),
         (fixture.url("/fault/stall"), "timed out after 1 s".into()),
         (
-            "https://127.0.0.1:1/".into(),
-            "https is not supported yet".into(),
+            "ftp://127.0.0.1/file".into(),
+            "unsupported scheme \"ftp\"".into(),
         ),
     ];
     let mut args = vec!["--timeout", "1"];
@@ -299,7 +301,7 @@ pub fn check_errors(binary: Binary) {
     // The 404 keeps its status and the body that came with it.
     let missing = &report["concurrent"]["fetches"][4];
     assert_eq!(missing["status"], 404);
-    assert_eq!(missing["bytes"], "no such document\n".len());
+    assert_eq!(missing["bytes"], "status 404\n".len());
     assert!(
         output.stderr.contains("error: 14 of 16 fetches failed\n"),
         "{}",
@@ -365,5 +367,140 @@ fn strip(value: &mut Value) {
             }
         }
         _ => {}
+    }
+}
+
+/// One fault of the matrix: a path on the fixture, and the starts of the error messages
+/// that count as a clear report of it (`None` for a fetch that must succeed).
+const FAULTS: [(&str, Option<&[&str]>); 16] = [
+    ("/doc/1", None),
+    ("/redirect/9", None),
+    ("/fault/reset", Some(&["HTTP error", "response cut short"])),
+    (
+        "/fault/reset-body",
+        Some(&["HTTP error", "response cut short"]),
+    ),
+    ("/fault/stall", Some(&["timed out after 2 s"])),
+    ("/fault/drip", Some(&["timed out after 2 s"])),
+    ("/fault/garbage", Some(&["HTTP error"])),
+    ("/fault/huge-headers", Some(&["HTTP error"])),
+    ("/fault/truncated", Some(&["response cut short"])),
+    (
+        "/fault/endless",
+        Some(&["body larger than the 1000000 byte cap"]),
+    ),
+    ("/status/404", Some(&["server answered HTTP 404"])),
+    ("/status/500", Some(&["server answered HTTP 500"])),
+    ("/fault/redirect-loop", Some(&["redirect loop"])),
+    ("/redirect/10", Some(&["more than 10 redirects"])),
+    (
+        "/redirect?to=ftp://127.0.0.1/f",
+        Some(&["bad redirect: to ftp://"]),
+    ),
+    (
+        "/redirect?to=http://127.0.0.1:1/",
+        Some(&["cannot connect to 127.0.0.1:1"]),
+    ),
+];
+
+/// The fault matrix for one client: every fault gives a clear error on its own URL (or
+/// the right status), nothing hangs past the timeout, and the good URLs are unaffected.
+pub fn check_fault_matrix(binary: Binary, client: &str) {
+    let fixture = Fixture::start(0, Duration::from_millis(20)).unwrap();
+    let urls: Vec<String> = FAULTS.iter().map(|(path, _)| fixture.url(path)).collect();
+    let mut args = vec![
+        "--client",
+        client,
+        "--timeout",
+        "2",
+        "--max-body",
+        "1000000",
+    ];
+    args.extend(urls.iter().map(String::as_str));
+    let started = Instant::now();
+    let (output, report) = binary.run_json(&args);
+    assert_eq!(output.code, Some(1), "stderr:\n{}", output.stderr);
+    assert_eq!(report["client"], client);
+
+    for phase in ["concurrent", "sequential"] {
+        let fetches = report[phase]["fetches"].as_array().unwrap();
+        for (fetch, (path, expected)) in fetches.iter().zip(FAULTS) {
+            let error = fetch["error"].as_str();
+            match expected {
+                None => assert_eq!(error, None, "{client} {phase} {path}: {fetch}"),
+                Some(starts) => {
+                    let error = error.unwrap_or_else(|| panic!("{client} {path}: no error"));
+                    assert!(
+                        starts.iter().any(|start| error.starts_with(start)),
+                        "{client} {phase} {path}: {error:?} starts with none of {starts:?}"
+                    );
+                }
+            }
+        }
+        let chain = &fetches[1];
+        assert_eq!(chain["redirects"], 10, "{chain}");
+        assert!(chain["final_url"].as_str().unwrap().ends_with("/doc/0"));
+        assert_eq!(fetches[10]["status"], 404);
+    }
+    // Two timeouts of 2 s in sequence, two at once, the sleep demo: well under 20 s.
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(20), "{client}: {elapsed:?}");
+}
+
+/// https with one client: the four documents through `--ca-cert`, and each certificate
+/// error (unknown issuer, wrong host, expired) a clear error with no fallback to http.
+pub fn check_https(binary: Binary, client: &str) {
+    let pki = pki::TestPki::new();
+    let good = Fixture::start_tls(Duration::from_millis(20), &pki.good).unwrap();
+    let mut args = vec!["--client", client, "--ca-cert", pki.ca_path()];
+    let urls = good.seed_urls();
+    args.extend(urls.iter().map(String::as_str));
+    let (output, report) = binary.run_json(&args);
+    assert_eq!(output.code, Some(0), "{client} stderr:\n{}", output.stderr);
+    for (fetch, (_, size)) in report["concurrent"]["fetches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(DOCUMENTS)
+    {
+        assert_eq!(fetch["bytes"], size, "{client}: {fetch}");
+    }
+
+    let unknown = Fixture::start_tls(Duration::ZERO, &pki.unknown_issuer).unwrap();
+    let wrong = Fixture::start_tls(Duration::ZERO, &pki.wrong_host).unwrap();
+    let expired = Fixture::start_tls(Duration::ZERO, &pki.expired).unwrap();
+    let cases = [
+        (
+            unknown.url("/doc/1"),
+            "TLS handshake failed: the server's certificate is not trusted",
+        ),
+        (
+            wrong.url("/doc/1"),
+            "TLS handshake failed: the server's certificate is not valid for this host name",
+        ),
+        (
+            expired.url("/doc/1"),
+            "TLS handshake failed: the server's certificate has expired",
+        ),
+        // Without --ca-cert, the good server's issuer is unknown too.
+        (good.url("/doc/1"), ""),
+    ];
+    for (index, (url, expected)) in cases.iter().enumerate() {
+        let mut args = vec!["--client", client];
+        if index < 3 {
+            args.extend(["--ca-cert", pki.ca_path()]);
+        }
+        args.push(url);
+        let (output, report) = binary.run_json(&args);
+        assert_eq!(output.code, Some(1), "{client} {url}: {}", output.stderr);
+        let error = report["concurrent"]["fetches"][0]["error"]
+            .as_str()
+            .unwrap();
+        let expected = if expected.is_empty() {
+            cases[0].1
+        } else {
+            expected
+        };
+        assert!(error.starts_with(expected), "{client} {url}: {error}");
     }
 }

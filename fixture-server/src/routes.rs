@@ -1,0 +1,300 @@
+//! What the fixture answers, path by path, including the faults of the fault matrix.
+//!
+//! | path | answer |
+//! | --- | --- |
+//! | `/pub/irs-pdf/f1040*.pdf` | 200, one of [`crate::DOCUMENTS`] |
+//! | `/doc/N` | 200, a 1 KiB body that depends on N |
+//! | `/status/N` | status N (400 to 599) with a short text body |
+//! | `/redirect/N` | 302 to `/redirect/N-1`; `/redirect/0` redirects to `/doc/0` |
+//! | `/redirect?to=URL` | 302 to URL |
+//! | `/fault/redirect-loop` | 302 to itself |
+//! | `/fault/reset` | resets the connection before any response |
+//! | `/fault/reset-body` | resets it halfway through the body |
+//! | `/fault/stall` | 200 headers, then silence until the server stops |
+//! | `/fault/drip` | 200 announcing 100 body bytes, sent one a second |
+//! | `/fault/garbage` | a garbage status line |
+//! | `/fault/huge-headers` | 200 with more than 1 MiB of headers |
+//! | `/fault/truncated` | 200 announcing more body bytes than it sends, then closes |
+//! | `/fault/endless` | 200 with a chunked body that never ends |
+//! | anything else | 404 |
+//!
+//! Every answer comes after the latency, and every connection closes after one answer.
+
+use std::io;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::documents::{SMALL_DOC_BYTES, document, generate, small_document};
+
+/// How many body bytes `/fault/truncated` announces, and how many it sends.
+pub const TRUNCATED: (usize, usize) = (100_000, 1_000);
+
+/// The longest latency a request may ask for with `?latency_ms=`.
+const MAX_LATENCY: Duration = Duration::from_secs(600);
+
+/// The longest a client may take to send its request head before the server hangs up.
+pub(crate) const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The largest request head the server reads.
+const MAX_HEAD: usize = 16 * 1024;
+
+/// A connection the fixture can answer on: plain TCP, or TLS over TCP.
+pub(crate) trait Conn: AsyncRead + AsyncWrite + Unpin {
+    /// The TCP socket underneath, to reset it.
+    fn tcp(&self) -> &TcpStream;
+}
+
+impl Conn for TcpStream {
+    fn tcp(&self) -> &TcpStream {
+        self
+    }
+}
+
+/// What the server answers to one request.
+enum Answer {
+    /// 200 with a borrowed body.
+    Document(&'static [u8]),
+    /// 200 with this body.
+    Body(Vec<u8>),
+    /// An error status with a short text body.
+    Status(u16),
+    /// 302 to this location.
+    Redirect(String),
+    /// A reset before any response.
+    Reset,
+    /// A reset halfway through the body.
+    ResetBody,
+    /// 200 headers, then silence.
+    Stall,
+    /// 100 body bytes, one a second.
+    Drip,
+    /// A status line that is not HTTP.
+    Garbage,
+    /// More than 1 MiB of headers.
+    HugeHeaders,
+    /// Fewer body bytes than announced.
+    Truncated,
+    /// A chunked body that never ends.
+    Endless,
+}
+
+/// Serves one connection: reads one request, waits out the latency, answers, closes.
+pub(crate) async fn serve<S: Conn>(mut stream: S, latency: Duration) {
+    let (answer, latency) = match tokio::time::timeout(HEAD_TIMEOUT, read_head(&mut stream)).await {
+        Ok(Ok(Ok((path, query)))) => match parse_query(&query) {
+            Ok((asked, to)) => (route(&path, to), asked.unwrap_or(latency)),
+            Err(answer) => (answer, Duration::ZERO),
+        },
+        Ok(Ok(Err(answer))) => (answer, Duration::ZERO),
+        // A client that sends nothing in time, or hangs up, gets no answer.
+        _ => return,
+    };
+    tokio::time::sleep(latency).await;
+    // The client may have gone: nothing to do about a failed write but stop.
+    let _ = answer_with(&mut stream, answer).await;
+}
+
+/// Reads a request head and returns its path and query, or the error answer for a request
+/// the server will not serve.
+async fn read_head<S: Conn>(stream: &mut S) -> io::Result<Result<(String, String), Answer>> {
+    let mut head = Vec::with_capacity(1024);
+    let mut chunk = [0_u8; 4096];
+    loop {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        head.extend_from_slice(&chunk[..n]);
+        let mut headers = [httparse::EMPTY_HEADER; 64];
+        let mut request = httparse::Request::new(&mut headers);
+        match request.parse(&head) {
+            Ok(httparse::Status::Complete(_)) => {
+                if request.method != Some("GET") {
+                    return Ok(Err(Answer::Status(405)));
+                }
+                let target = request.path.unwrap_or("/");
+                let (path, query) = target.split_once('?').unwrap_or((target, ""));
+                return Ok(Ok((path.to_owned(), query.to_owned())));
+            }
+            Ok(httparse::Status::Partial) if head.len() < MAX_HEAD => continue,
+            Ok(httparse::Status::Partial) => return Ok(Err(Answer::Status(431))),
+            Err(_) => return Ok(Err(Answer::Status(400))),
+        }
+    }
+}
+
+/// Reads the query's `latency_ms` override and `to` target.
+fn parse_query(query: &str) -> Result<(Option<Duration>, Option<String>), Answer> {
+    let (mut latency, mut to) = (None, None);
+    for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        match &*key {
+            "latency_ms" => match value.parse::<u64>().map(Duration::from_millis) {
+                Ok(asked) if asked <= MAX_LATENCY => latency = Some(asked),
+                _ => return Err(Answer::Status(400)),
+            },
+            "to" => to = Some(value.into_owned()),
+            _ => {}
+        }
+    }
+    Ok((latency, to))
+}
+
+/// Chooses the answer for a path (and a `to` target, for `/redirect`).
+fn route(path: &str, to: Option<String>) -> Answer {
+    if let Some(body) = document(path) {
+        return Answer::Document(body);
+    }
+    let number = |prefix: &str| {
+        path.strip_prefix(prefix)
+            .and_then(|n| n.parse::<u64>().ok())
+    };
+    if let Some(n) = number("/doc/") {
+        return Answer::Body(small_document(n));
+    }
+    if let Some(status) = number("/status/").filter(|s| (400..600).contains(s)) {
+        return Answer::Status(status as u16);
+    }
+    if let Some(n) = number("/redirect/") {
+        return match n {
+            0 => Answer::Redirect("/doc/0".into()),
+            n => Answer::Redirect(format!("/redirect/{}", n - 1)),
+        };
+    }
+    match (path, to) {
+        ("/redirect", Some(to)) => Answer::Redirect(to),
+        ("/fault/redirect-loop", _) => Answer::Redirect("/fault/redirect-loop".into()),
+        ("/fault/reset", _) => Answer::Reset,
+        ("/fault/reset-body", _) => Answer::ResetBody,
+        ("/fault/stall", _) => Answer::Stall,
+        ("/fault/drip", _) => Answer::Drip,
+        ("/fault/garbage", _) => Answer::Garbage,
+        ("/fault/huge-headers", _) => Answer::HugeHeaders,
+        ("/fault/truncated", _) => Answer::Truncated,
+        ("/fault/endless", _) => Answer::Endless,
+        _ => Answer::Status(404),
+    }
+}
+
+/// Writes the answer and closes the connection (or resets it, for the reset faults).
+async fn answer_with<S: Conn>(stream: &mut S, answer: Answer) -> io::Result<()> {
+    match answer {
+        Answer::Document(body) => write_response(stream, 200, &[], body.len(), body).await?,
+        Answer::Body(body) => write_response(stream, 200, &[], body.len(), &body).await?,
+        Answer::Status(status) => {
+            let text = format!("status {status}\n");
+            write_response(stream, status, &[], text.len(), text.as_bytes()).await?;
+        }
+        Answer::Redirect(location) => {
+            let header = format!("Location: {location}\r\n");
+            write_response(stream, 302, &[header.as_str()], 0, b"").await?;
+        }
+        Answer::Reset => return stream.tcp().set_zero_linger(),
+        Answer::ResetBody => {
+            let body = small_document(0);
+            let half = &body[..SMALL_DOC_BYTES / 2];
+            write_response(stream, 200, &[], SMALL_DOC_BYTES, half).await?;
+            return stream.tcp().set_zero_linger();
+        }
+        Answer::Stall => {
+            write_response(stream, 200, &[], SMALL_DOC_BYTES, b"").await?;
+            // Until the server stops: then the runtime drops this task and the socket.
+            std::future::pending::<()>().await;
+        }
+        Answer::Drip => {
+            write_response(stream, 200, &[], 100, b"").await?;
+            for byte in generate("/fault/drip", 100) {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                stream.write_all(&[byte]).await?;
+                stream.flush().await?;
+            }
+        }
+        Answer::Garbage => {
+            stream
+                .write_all(b"SPLORK 200 what even is this\r\n\r\n")
+                .await?;
+        }
+        Answer::HugeHeaders => {
+            let filler = format!("X-Filler: {}\r\n", "f".repeat(1000));
+            let headers = vec![filler.as_str(); 1100];
+            write_response(stream, 200, &headers, 0, b"").await?;
+        }
+        Answer::Truncated => {
+            let (announced, sent) = TRUNCATED;
+            let body = generate("/fault/truncated", sent);
+            write_response(stream, 200, &[], announced, &body).await?;
+        }
+        Answer::Endless => {
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\
+                        Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+            stream.write_all(head.as_bytes()).await?;
+            let chunk = generate("/fault/endless", 64 * 1024);
+            let size = format!("{:x}\r\n", chunk.len());
+            // Until the client hangs up, which makes a write fail.
+            loop {
+                stream.write_all(size.as_bytes()).await?;
+                stream.write_all(&chunk).await?;
+                stream.write_all(b"\r\n").await?;
+            }
+        }
+    }
+    stream.shutdown().await
+}
+
+/// Writes a status line, `extra` header lines, the headers for a body of `length` bytes,
+/// and `body`.
+async fn write_response<S: Conn>(
+    stream: &mut S,
+    status: u16,
+    extra: &[&str],
+    length: usize,
+    body: &[u8],
+) -> io::Result<()> {
+    let (reason, kind) = match status {
+        200 => ("OK", "application/pdf"),
+        302 => ("Found", "text/plain"),
+        400 => ("Bad Request", "text/plain"),
+        404 => ("Not Found", "text/plain"),
+        405 => ("Method Not Allowed", "text/plain"),
+        500 => ("Internal Server Error", "text/plain"),
+        _ => ("Fixture Status", "text/plain"),
+    };
+    let mut head = format!("HTTP/1.1 {status} {reason}\r\nContent-Type: {kind}\r\n");
+    for line in extra {
+        head.push_str(line);
+    }
+    head.push_str(&format!(
+        "Content-Length: {length}\r\nConnection: close\r\n\r\n"
+    ));
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body).await?;
+    stream.flush().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_sets_latency_and_target() {
+        let Ok((latency, to)) = parse_query("latency_ms=25&to=http%3A%2F%2Fa%2Fb") else {
+            panic!("a valid query")
+        };
+        assert_eq!(latency, Some(Duration::from_millis(25)));
+        assert_eq!(to.as_deref(), Some("http://a/b"));
+        assert!(parse_query("latency_ms=soon").is_err());
+        assert!(parse_query("latency_ms=600001").is_err());
+    }
+
+    #[test]
+    fn routes_cover_the_table() {
+        assert!(matches!(route("/doc/7", None), Answer::Body(b) if b.len() == SMALL_DOC_BYTES));
+        assert!(matches!(route("/status/500", None), Answer::Status(500)));
+        assert!(matches!(route("/status/200", None), Answer::Status(404)));
+        assert!(matches!(route("/redirect/2", None), Answer::Redirect(to) if to == "/redirect/1"));
+        assert!(matches!(route("/redirect/0", None), Answer::Redirect(to) if to == "/doc/0"));
+        assert!(matches!(route("/fault/endless", None), Answer::Endless));
+        assert!(matches!(route("/nowhere", None), Answer::Status(404)));
+    }
+}
