@@ -4,18 +4,28 @@
 //! - [`HyperClient`]: hyper 1.x over the runtime's own `TcpStream` (and rustls for https),
 //!   which the runtime crate opens and adapts through [`Connect`]. All of its socket I/O
 //!   goes through the runtime under study.
+//! - [`IsahcClient`]: isahc 2.x, curl on isahc's own agent thread. The runtime only awaits
+//!   completions; its reactor does none of the socket I/O.
+//! - [`SurfClient`]: surf 2.3 over http-client's h1 client, on async-std's sockets, hence
+//!   on async-io's reactor, whatever the runtime; it resolves names by blocking.
 //!
 //! This crate is apart from fetch-core because hyper depends on tokio (its `sync` module,
 //! no runtime), and fetch-core must depend on no tokio at all.
 
 use std::path::PathBuf;
 
-use fetch_core::{Cli, ClientKind, RunReport};
+use fetch_core::reactive;
+use fetch_core::report::{Live, SleepDemoReport};
+use fetch_core::{Cli, ClientKind, Demo, Reactive, Report};
 
 pub mod hyper;
+pub mod isahc;
+pub mod surf;
 pub mod tls;
 
 pub use hyper::{Connect, HyperClient};
+pub use isahc::IsahcClient;
+pub use surf::SurfClient;
 
 /// Why a client could not be built. The run stops before fetching anything.
 #[derive(Debug, thiserror::Error)]
@@ -41,29 +51,59 @@ pub enum SetupError {
     },
 }
 
-/// Plays the lesson on `runtime` with the client chosen by `--client`.
+/// Plays the demo the command line asks for on `runtime`, with the client chosen by
+/// `--client` where it fetches.
 ///
-/// This is the one place that turns the flag into a client, for the three runtimes.
-pub async fn run<C: Connect + Clone + 'static>(
+/// This is the one place that turns the flags into a demo and a client, for the three
+/// runtimes.
+pub async fn run<C: Connect + Reactive>(
     runtime: C,
     cli: &Cli,
     urls: &[String],
-) -> Result<RunReport, SetupError> {
+) -> Result<Report, SetupError> {
+    let live = Live { quiet: cli.json };
     let options = cli.client_options();
-    Ok(match cli.client {
-        ClientKind::Hyper => {
-            let client = HyperClient::new(runtime.clone(), &options)?;
-            fetch_core::run(runtime, client, cli, urls).await
+    Ok(match &cli.demo {
+        None => Report::Lesson(match cli.client {
+            ClientKind::Hyper => {
+                let client = HyperClient::new(runtime.clone(), &options)?;
+                fetch_core::run(runtime, client, cli, urls).await
+            }
+            ClientKind::Isahc => {
+                let client = IsahcClient::new(&options)?;
+                fetch_core::run(runtime, client, cli, urls).await
+            }
+            ClientKind::Surf => {
+                let client = SurfClient::new(&options)?;
+                fetch_core::run(runtime, client, cli, urls).await
+            }
+        }),
+        Some(Demo::Sleep) => {
+            live.section("sleep demo: gather(mysleep(1), mysleep(0.5), mysleep(1.5))");
+            let sleep = fetch_core::sleep::demo(&runtime, live).await;
+            Report::Sleep(SleepDemoReport {
+                runtime: runtime.name(),
+                sleep,
+            })
         }
-        ClientKind::Isahc | ClientKind::Surf => {
-            return Err(SetupError::Client {
-                client: if cli.client == ClientKind::Isahc {
-                    "isahc"
-                } else {
-                    "surf"
-                },
-                reason: "not wired in yet".into(),
-            });
+        Some(Demo::Starve) => Report::Starve(fetch_core::starve::demo(&runtime, live).await),
+        Some(Demo::Reactive(args)) => {
+            let url = urls.first().cloned().unwrap_or_default();
+            let timeout = cli.timeout;
+            Report::Reactive(match cli.client {
+                ClientKind::Hyper => {
+                    let client = HyperClient::new(runtime.clone(), &options)?;
+                    reactive::demo(runtime, client, args, url, timeout, live).await
+                }
+                ClientKind::Isahc => {
+                    let client = IsahcClient::new(&options)?;
+                    reactive::demo(runtime, client, args, url, timeout, live).await
+                }
+                ClientKind::Surf => {
+                    let client = SurfClient::new(&options)?;
+                    reactive::demo(runtime, client, args, url, timeout, live).await
+                }
+            })
         }
     })
 }

@@ -25,13 +25,13 @@ pub fn read_pem_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>
     Ok(certificates)
 }
 
-/// The rustls client configuration for hyper: webpki's roots, plus `ca_cert`'s.
+/// The rustls client configuration for hyper: the Mozilla roots, plus `ca_cert`'s.
 ///
 /// The crypto provider is named rather than taken from the process default, which is
 /// ambiguous when several crates in one build enable different ones.
 pub fn rustls_config(ca_cert: Option<&Path>) -> Result<Arc<rustls::ClientConfig>, SetupError> {
     let mut roots = RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    roots.add_parsable_certificates(webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned());
     if let Some(path) = ca_cert {
         for certificate in read_pem_certificates(path)? {
             roots.add(certificate).map_err(|err| SetupError::CaCert {

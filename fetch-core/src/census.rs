@@ -95,7 +95,7 @@ fn list_threads() -> std::io::Result<Vec<ThreadInfo>> {
 ///
 /// The kernel cuts names to 15 bytes. tokio 1.54 names its blocking threads
 /// `tokio-rt-worker`; older versions used `tokio-runtime-worker`, read `tokio-runtime-w`.
-const KNOWN_HELPERS: [(&str, &str); 6] = [
+const KNOWN_HELPERS: [(&str, &str); 8] = [
     (
         "fixture-server",
         "fixture server: serves the lesson's documents (not under study)",
@@ -119,6 +119,14 @@ const KNOWN_HELPERS: [(&str, &str); 6] = [
     (
         "async-io",
         "async-io's reactor thread: drives I/O and timers while no block_on does",
+    ),
+    (
+        "async-process",
+        "async-process's reaper: waits for child processes to exit",
+    ),
+    (
+        "isahc-agent",
+        "isahc's agent: curl's event loop, which does all of isahc's I/O",
     ),
 ];
 

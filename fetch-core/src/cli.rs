@@ -3,12 +3,13 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// The flags of every runtime binary.
 ///
 /// Each binary plays the lesson: four fetches gathered concurrently, the same four one by
-/// one, the `mysleep` demo, and a census of the process's threads.
+/// one, the `mysleep` demo, and a census of the process's threads. A subcommand plays one
+/// of the other demos instead.
 #[derive(Debug, Clone, Parser)]
 #[command(
     version,
@@ -16,48 +17,86 @@ use clap::{Parser, ValueEnum};
     long_about = None,
     after_help = "With no URL, the binary starts a local fixture server that serves the lesson's four \
                   documents after a simulated latency, so the run works offline.\n\
-                  The exit code is 1 when any fetch failed, and 2 when the run could not start."
+                  The exit code is 1 when any fetch (or task of a demo) failed, and 2 when the run \
+                  could not start."
 )]
 pub struct Cli {
+    /// A demo to play instead of the lesson.
+    #[command(subcommand)]
+    pub demo: Option<Demo>,
+
     /// URLs to fetch instead of the fixture's four documents (http:// or https://).
     #[arg(value_name = "URL")]
     pub urls: Vec<String>,
 
     /// The HTTP client: `hyper` does its I/O on this runtime's own sockets; `isahc` drives
     /// curl on its own agent thread; `surf` (its h1 client) uses async-std's sockets.
-    #[arg(long, value_enum, default_value_t = ClientKind::Hyper)]
+    #[arg(long, global = true, value_enum, default_value_t = ClientKind::Hyper)]
     pub client: ClientKind,
 
     /// How the concurrent phase gathers the fetches: `join` polls them all inside one task
     /// with futures' `join_all`; `spawn` spawns one local task per fetch with the runtime's
     /// own spawn.
-    #[arg(long, value_enum, default_value_t = GatherMode::Join)]
+    #[arg(long, global = true, value_enum, default_value_t = GatherMode::Join)]
     pub gather: GatherMode,
 
     /// Give up on a fetch after this many seconds, redirects included.
-    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
+    #[arg(long, global = true, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
     pub timeout: Duration,
 
     /// Give up on connecting (TCP, and TLS for hyper) after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    #[arg(long, global = true, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
     pub connect_timeout: Duration,
 
     /// Stop reading a body larger than this many bytes, and report an error.
-    #[arg(long, value_name = "BYTES", default_value_t = 100 * 1024 * 1024)]
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = 100 * 1024 * 1024)]
     pub max_body: u64,
 
     /// Also trust the root certificate(s) in this PEM file, besides the usual web roots.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
 
     /// The fixture server's latency, in milliseconds, before it answers each request.
     /// Ignored when URLs are given.
-    #[arg(long, value_name = "MS", default_value_t = 300)]
+    #[arg(long, global = true, value_name = "MS", default_value_t = 300)]
     pub latency_ms: u64,
 
     /// Print the whole run as one JSON document instead of the lesson's text.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub json: bool,
+}
+
+/// The demos besides the lesson, the same in every runtime binary.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Demo {
+    /// Only the sleep demo: gather(mysleep(1), mysleep(0.5), mysleep(1.5)).
+    Sleep,
+    /// Starvation: victim tasks tick a 10 ms timer while a hog keeps the thread for 500 ms,
+    /// then the fixes (yield points, work moved off the thread).
+    Starve,
+    /// Other reactive tasks in one gather, on one thread: a fetch, a subprocess, the reading
+    /// of a file, a timer and, with --stdin, a line typed on standard input.
+    Reactive(ReactiveArgs),
+}
+
+/// The flags of the reactive-tasks demo.
+#[derive(Debug, Clone, Args)]
+pub struct ReactiveArgs {
+    /// Also wait for one line typed on standard input.
+    #[arg(long)]
+    pub stdin: bool,
+
+    /// The file to read [default: this program's own executable].
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// The shell command to run as a subprocess (with `sh -c`).
+    #[arg(
+        long,
+        value_name = "COMMAND",
+        default_value = "sleep 0.1; echo hello from a subprocess"
+    )]
+    pub command: String,
 }
 
 impl Cli {

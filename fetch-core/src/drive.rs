@@ -182,15 +182,27 @@ fn check_status(fetched: Fetched) -> Result<Fetched, FetchError> {
 }
 
 /// Runs `work`, or gives up with [`FetchError::Timeout`] once `limit` has passed on the
-/// runtime's timer. Dropping `work` cancels it: that is how futures are cancelled.
+/// runtime's timer.
 pub async fn with_timeout<R: Runtime, T>(
     runtime: &R,
     limit: Duration,
     work: impl Future<Output = Result<T, FetchError>>,
 ) -> Result<T, FetchError> {
+    timeout(runtime, limit, work)
+        .await
+        .unwrap_or(Err(FetchError::Timeout(limit)))
+}
+
+/// Runs `work`, or gives up with `None` once `limit` has passed on the runtime's timer.
+/// Dropping `work` cancels it: that is how futures are cancelled.
+pub async fn timeout<R: Runtime, T>(
+    runtime: &R,
+    limit: Duration,
+    work: impl Future<Output = T>,
+) -> Option<T> {
     match select(pin!(work), pin!(runtime.sleep(limit))).await {
-        Either::Left((outcome, _)) => outcome,
-        Either::Right(((), _)) => Err(FetchError::Timeout(limit)),
+        Either::Left((output, _)) => Some(output),
+        Either::Right(((), _)) => None,
     }
 }
 

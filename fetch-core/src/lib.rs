@@ -9,6 +9,8 @@
 //! - [`runtime::Runtime`], the little a runtime crate must provide (a timer and a local spawn);
 //! - [`drive`], the concurrent and sequential drivers that gather fetches;
 //! - [`sleep`], the lesson's `mysleep` demo;
+//! - [`starve`], the starvation demo: a task that keeps the thread, and the fixes;
+//! - [`reactive`], a fetch, a subprocess, a file, a timer and stdin in one gather;
 //! - [`census`], the list of the process's OS threads, and who polled what;
 //! - [`report`], the report types and their rendering, as text or JSON;
 //! - [`cli`], the command-line flags, defined once for the three binaries;
@@ -21,17 +23,19 @@ pub mod census;
 pub mod cli;
 pub mod drive;
 pub mod fetch;
+pub mod reactive;
 pub mod report;
 pub mod runtime;
 pub mod sleep;
+pub mod starve;
 
 mod lesson;
 
-pub use cli::{Cli, ClientKind, ClientOptions, GatherMode};
+pub use cli::{Cli, ClientKind, ClientOptions, Demo, GatherMode, ReactiveArgs};
 pub use fetch::{Fetch, FetchError, Fetched, TlsProblem};
 pub use lesson::run;
-pub use report::RunReport;
-pub use runtime::Runtime;
+pub use report::{Report, RunReport};
+pub use runtime::{Reactive, Runtime};
 
 /// The paths of the four documents the lesson fetches (`http://www.irs.gov/pub/irs-pdf/…`).
 ///

@@ -95,12 +95,60 @@ impl RunReport {
             .iter()
             .chain(&self.sequential.fetches)
     }
+}
+
+/// What any demo found: the lesson's report, or another demo's.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Report {
+    /// The lesson: fetches, sleep demo, census.
+    Lesson(RunReport),
+    /// The sleep demo alone.
+    Sleep(SleepDemoReport),
+    /// The starvation demo.
+    Starve(crate::starve::StarveReport),
+    /// The reactive-tasks demo.
+    Reactive(crate::reactive::ReactiveReport),
+}
+
+/// The sleep demo alone, as `--json` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SleepDemoReport {
+    /// The runtime under study.
+    pub runtime: &'static str,
+    /// The demo.
+    pub sleep: SleepReport,
+}
+
+impl Report {
+    /// What failed, as (what, why) pairs, and what the things that may fail are called.
+    fn failures(&self) -> (Vec<(&str, &str)>, usize, &'static str) {
+        match self {
+            Report::Lesson(run) => {
+                let failed = run
+                    .fetches()
+                    .filter_map(|f| Some((f.url.as_str(), f.error.as_deref()?)))
+                    .collect();
+                (failed, run.fetches().count(), "fetches")
+            }
+            Report::Reactive(demo) => {
+                let failed = demo
+                    .tasks
+                    .iter()
+                    .filter_map(|t| Some((t.task, t.error.as_deref()?)))
+                    .collect();
+                (failed, demo.tasks.len(), "tasks")
+            }
+            Report::Sleep(_) | Report::Starve(_) => (Vec::new(), 0, "tasks"),
+        }
+    }
 
     /// Prints the end of the run and says how the process should exit.
     ///
     /// With `json`, the whole report goes to stdout as JSON; the text lines were already
     /// printed as they happened otherwise. Failures are repeated on stderr either way, so
-    /// that they are seen even when stdout goes to a file. Exit code 1 means a fetch failed.
+    /// that they are seen even when stdout goes to a file. Exit code 1 means something
+    /// failed.
     pub fn finish(&self, json: bool) -> ExitCode {
         if json {
             match serde_json::to_string_pretty(self) {
@@ -111,22 +159,14 @@ impl RunReport {
                 }
             }
         }
-        let failed: Vec<&FetchReport> = self.fetches().filter(|f| f.error.is_some()).collect();
-        for fetch in &failed {
-            eprintln!(
-                "error: {}: {}",
-                fetch.url,
-                fetch.error.as_deref().unwrap_or_default()
-            );
+        let (failed, total, noun) = self.failures();
+        for (what, why) in &failed {
+            eprintln!("error: {what}: {why}");
         }
         if failed.is_empty() {
             ExitCode::SUCCESS
         } else {
-            eprintln!(
-                "error: {} of {} fetches failed",
-                failed.len(),
-                self.fetches().count()
-            );
+            eprintln!("error: {} of {total} {noun} failed", failed.len());
             ExitCode::from(1)
         }
     }
@@ -197,9 +237,10 @@ impl Live {
         ));
     }
 
-    /// Prints the census, one thread a line, the executor's thread marked.
-    pub fn census(self, census: &Census) {
-        self.section("thread census, taken while the concurrent fetches were in flight");
+    /// Prints the census, one thread a line, the executor's thread marked; `when` says
+    /// when it was taken.
+    pub fn census(self, census: &Census, when: &str) {
+        self.section(format_args!("thread census, taken {when}"));
         if let Some(error) = &census.error {
             self.line(format_args!("census unavailable: {error}"));
             return;

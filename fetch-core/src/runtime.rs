@@ -1,5 +1,9 @@
-//! The little that a runtime crate must provide: a name, a timer and a local spawn.
+//! What a runtime crate provides: a name, a timer, a local spawn, a yield, a way to run
+//! blocking work off the thread, and, for the reactive demo, processes, files and stdin.
 
+use std::io;
+use std::path::Path;
+use std::process::Output;
 use std::time::Duration;
 
 use futures::future::LocalBoxFuture;
@@ -9,9 +13,10 @@ use futures::future::LocalBoxFuture;
 /// Everything else (gathering, timing, reporting) is written once against this trait, so
 /// that `diff runtime-tokio/src/lib.rs runtime-smol/src/lib.rs` shows only what differs
 /// between the runtimes. As with [`crate::Fetch`], the `async fn`s carry no `Send` bound:
-/// every future stays on the executor's thread.
+/// every future stays on the executor's thread. A handle is cheap to clone, so that a
+/// spawned local task can own one.
 #[allow(async_fn_in_trait)]
-pub trait Runtime {
+pub trait Runtime: Clone + 'static {
     /// The runtime's name, as the report shows it: `tokio`, `async-std` or `smol`.
     fn name(&self) -> &'static str;
 
@@ -21,4 +26,35 @@ pub trait Runtime {
     /// Spawns each future as a local task on the executor's own thread, then waits for them
     /// all and returns their outputs in input order, like `asyncio.gather`.
     async fn gather_spawn<T: 'static>(&self, futures: Vec<LocalBoxFuture<'static, T>>) -> Vec<T>;
+
+    /// Gives the other tasks a turn: returns `Pending` once, then is ready.
+    async fn yield_now(&self);
+
+    /// Runs `work` on a thread of the runtime's blocking pool, and waits for it without
+    /// blocking the executor's thread.
+    async fn spawn_blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> T;
+
+    /// Receives from one of the runtime's own channels, which always has a message ready,
+    /// until `duration` has passed: a task that never waits, yet awaits all the time. It
+    /// shows whether the runtime takes the thread back from such a task (tokio's
+    /// cooperative budget does) or lets it starve the others.
+    async fn ready_loop(&self, duration: Duration) -> u64;
+}
+
+/// What the reactive-tasks demo needs besides a [`Runtime`]: a subprocess, a file and
+/// standard input, each through the runtime's own API.
+#[allow(async_fn_in_trait)]
+pub trait Reactive: Runtime {
+    /// Runs `command` with `sh -c` and collects its output.
+    async fn run_command(&self, command: &str) -> io::Result<Output>;
+
+    /// Reads the whole file at `path`.
+    async fn read_file(&self, path: &Path) -> io::Result<Vec<u8>>;
+
+    /// Reads one line from standard input, without its line ending; `None` at the end of
+    /// the input.
+    async fn read_stdin_line(&self) -> io::Result<Option<String>>;
 }

@@ -22,7 +22,7 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::oneshot;
 
-use fetch_core::{Cli, SEED_PATHS};
+use fetch_core::{Cli, Demo, SEED_PATHS};
 
 mod documents;
 pub mod routes;
@@ -120,11 +120,12 @@ impl Drop for Fixture {
     }
 }
 
-/// The URLs a run fetches: those on the command line or, when there are none, the lesson's
-/// four documents from a fixture server started here with the run's latency. The server
-/// stops when the returned `Fixture` is dropped.
+/// The URLs a run fetches: those on the command line or, when there are none and the demo
+/// fetches, the lesson's four documents from a fixture server started here with the run's
+/// latency. The server stops when the returned `Fixture` is dropped.
 pub fn lesson_urls(cli: &Cli) -> io::Result<(Vec<String>, Option<Fixture>)> {
-    if !cli.urls.is_empty() {
+    let fetches = matches!(cli.demo, None | Some(Demo::Reactive(_)));
+    if !cli.urls.is_empty() || !fetches {
         return Ok((cli.urls.clone(), None));
     }
     let fixture = Fixture::start(0, Duration::from_millis(cli.latency_ms))?;

@@ -12,8 +12,10 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Output;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use futures::future::{LocalBoxFuture, join_all};
@@ -21,12 +23,15 @@ use rustls::pki_types::ServerName;
 use smol_hyper::rt::FuturesIo;
 
 use fetch_clients::Connect;
-use fetch_core::{Cli, RunReport, Runtime};
+use fetch_core::runtime::Reactive;
+use fetch_core::{Cli, Report, Runtime};
 
-/// Plays the whole lesson on one thread, and returns its report.
+/// Plays the lesson, or the demo the command line names, on one thread, and returns its
+/// report.
 ///
-/// With no URL on the command line, a fixture server starts on its own thread first.
-pub fn run(cli: &Cli) -> anyhow::Result<RunReport> {
+/// When the demo fetches and no URL is given, a fixture server starts on its own thread
+/// first.
+pub fn run(cli: &Cli) -> anyhow::Result<Report> {
     let (urls, _fixture) =
         fixture_server::lesson_urls(cli).context("cannot start the fixture server")?;
     // `block_on` polls the future, and every local task, on the calling thread; its reactor
@@ -59,6 +64,32 @@ impl Runtime for AsyncStd {
         // An async-std task raises its panic again when joined.
         join_all(tasks).await
     }
+
+    async fn yield_now(&self) {
+        async_std::task::yield_now().await;
+    }
+
+    async fn spawn_blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> T {
+        // The work runs on the blocking crate's pool, which starts threads as it needs them.
+        async_std::task::spawn_blocking(work).await
+    }
+
+    async fn ready_loop(&self, duration: Duration) -> u64 {
+        // async-std's channel is async-channel, which has no cooperative budget.
+        let (sender, receiver) = async_std::channel::unbounded();
+        let end = Instant::now() + duration;
+        let mut received = 0;
+        while Instant::now() < end {
+            let _ = sender.try_send(());
+            if receiver.recv().await.is_ok() {
+                received += 1;
+            }
+        }
+        received
+    }
 }
 
 impl Connect for AsyncStd {
@@ -88,5 +119,32 @@ impl Connect for AsyncStd {
             .connect(name, stream)
             .await?;
         Ok(FuturesIo::new(stream))
+    }
+}
+
+impl Reactive for AsyncStd {
+    async fn run_command(&self, command: &str) -> io::Result<Output> {
+        // async-std's own process module is unstable, so async-process: the child's pipes
+        // are on async-io's reactor, and its exit is noticed through a SIGCHLD handler.
+        async_process::Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .output()
+            .await
+    }
+
+    async fn read_file(&self, path: &Path) -> io::Result<Vec<u8>> {
+        // async-std has no asynchronous file I/O: it runs the read on the blocking pool.
+        async_std::fs::read(path).await
+    }
+
+    async fn read_stdin_line(&self) -> io::Result<Option<String>> {
+        // async-std reads stdin on the blocking pool too.
+        let mut line = String::new();
+        async_std::io::stdin().read_line(&mut line).await?;
+        if line.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(line.trim_end_matches(['\r', '\n']).to_owned()))
     }
 }

@@ -42,3 +42,23 @@ fn hyper_meets_every_fault_with_a_clear_error() {
 fn hyper_speaks_https_and_refuses_bad_certificates() {
     study_tests::check_https(BINARY, "hyper");
 }
+
+#[test]
+fn isahc_meets_every_fault_with_a_clear_error() {
+    study_tests::check_fault_matrix(BINARY, "isahc");
+}
+
+#[test]
+fn isahc_speaks_https_and_refuses_bad_certificates() {
+    study_tests::check_https(BINARY, "isahc");
+}
+
+#[test]
+fn surf_meets_every_fault_with_a_clear_error() {
+    study_tests::check_fault_matrix(BINARY, "surf");
+}
+
+#[test]
+fn surf_speaks_https_and_refuses_bad_certificates() {
+    study_tests::check_https(BINARY, "surf");
+}

@@ -9,9 +9,11 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Output;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use futures::future::{LocalBoxFuture, join_all};
@@ -19,12 +21,15 @@ use rustls::pki_types::ServerName;
 use smol_hyper::rt::FuturesIo;
 
 use fetch_clients::Connect;
-use fetch_core::{Cli, RunReport, Runtime};
+use fetch_core::runtime::Reactive;
+use fetch_core::{Cli, Report, Runtime};
 
-/// Plays the whole lesson on one thread, and returns its report.
+/// Plays the lesson, or the demo the command line names, on one thread, and returns its
+/// report.
 ///
-/// With no URL on the command line, a fixture server starts on its own thread first.
-pub fn run(cli: &Cli) -> anyhow::Result<RunReport> {
+/// When the demo fetches and no URL is given, a fixture server starts on its own thread
+/// first.
+pub fn run(cli: &Cli) -> anyhow::Result<Report> {
     let (urls, _fixture) =
         fixture_server::lesson_urls(cli).context("cannot start the fixture server")?;
     // A `LocalExecutor` runs its tasks wherever it is polled: `block_on` polls it on this
@@ -62,6 +67,32 @@ impl Runtime for Smol {
         // A smol task raises its panic again when joined.
         join_all(tasks).await
     }
+
+    async fn yield_now(&self) {
+        smol::future::yield_now().await;
+    }
+
+    async fn spawn_blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> T {
+        // The work runs on the blocking crate's pool, which starts threads as it needs them.
+        smol::unblock(work).await
+    }
+
+    async fn ready_loop(&self, duration: Duration) -> u64 {
+        // smol's channel is async-channel, which has no cooperative budget.
+        let (sender, receiver) = smol::channel::unbounded();
+        let end = Instant::now() + duration;
+        let mut received = 0;
+        while Instant::now() < end {
+            let _ = sender.try_send(());
+            if receiver.recv().await.is_ok() {
+                received += 1;
+            }
+        }
+        received
+    }
 }
 
 impl Connect for Smol {
@@ -90,5 +121,34 @@ impl Connect for Smol {
             .connect(name, stream)
             .await?;
         Ok(FuturesIo::new(stream))
+    }
+}
+
+impl Reactive for Smol {
+    async fn run_command(&self, command: &str) -> io::Result<Output> {
+        // smol's process API is async-process: the child's pipes are on async-io's
+        // reactor, and its exit is noticed through a SIGCHLD handler.
+        smol::process::Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .output()
+            .await
+    }
+
+    async fn read_file(&self, path: &Path) -> io::Result<Vec<u8>> {
+        // smol has no asynchronous file I/O: it runs the read on the blocking pool.
+        smol::fs::read(path).await
+    }
+
+    async fn read_stdin_line(&self) -> io::Result<Option<String>> {
+        // smol reads stdin on the blocking pool too, through `Unblock`.
+        use smol::io::AsyncBufReadExt;
+        let mut line = String::new();
+        let mut stdin = smol::io::BufReader::new(smol::Unblock::new(std::io::stdin()));
+        stdin.read_line(&mut line).await?;
+        if line.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(line.trim_end_matches(['\r', '\n']).to_owned()))
     }
 }

@@ -9,8 +9,10 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Output;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use futures::future::{LocalBoxFuture, join_all};
@@ -18,12 +20,15 @@ use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
 
 use fetch_clients::Connect;
-use fetch_core::{Cli, RunReport, Runtime};
+use fetch_core::runtime::Reactive;
+use fetch_core::{Cli, Report, Runtime};
 
-/// Plays the whole lesson on one thread, and returns its report.
+/// Plays the lesson, or the demo the command line names, on one thread, and returns its
+/// report.
 ///
-/// With no URL on the command line, a fixture server starts on its own thread first.
-pub fn run(cli: &Cli) -> anyhow::Result<RunReport> {
+/// When the demo fetches and no URL is given, a fixture server starts on its own thread
+/// first.
+pub fn run(cli: &Cli) -> anyhow::Result<Report> {
     let (urls, _fixture) =
         fixture_server::lesson_urls(cli).context("cannot start the fixture server")?;
     // A current-thread runtime polls every task on the thread that calls `block_on`;
@@ -63,6 +68,35 @@ impl Runtime for Tokio {
             .map(|output| output.unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic())))
             .collect()
     }
+
+    async fn yield_now(&self) {
+        tokio::task::yield_now().await;
+    }
+
+    async fn spawn_blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> T {
+        // The work runs on tokio's blocking pool, which starts threads as it needs them.
+        // A blocking task fails only if it panicked: raise it again here.
+        tokio::task::spawn_blocking(work)
+            .await
+            .unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic()))
+    }
+
+    async fn ready_loop(&self, duration: Duration) -> u64 {
+        // tokio's own channel: every receive spends some of the task's cooperative budget.
+        let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+        let end = Instant::now() + duration;
+        let mut received = 0;
+        while Instant::now() < end {
+            let _ = sender.send(());
+            if receiver.recv().await.is_some() {
+                received += 1;
+            }
+        }
+        received
+    }
 }
 
 impl Connect for Tokio {
@@ -91,5 +125,34 @@ impl Connect for Tokio {
             .connect(name, stream)
             .await?;
         Ok(TokioIo::new(stream))
+    }
+}
+
+impl Reactive for Tokio {
+    async fn run_command(&self, command: &str) -> io::Result<Output> {
+        // tokio's process API: the child's pipes are on tokio's reactor, and its exit is
+        // noticed through tokio's SIGCHLD handler.
+        tokio::process::Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .output()
+            .await
+    }
+
+    async fn read_file(&self, path: &Path) -> io::Result<Vec<u8>> {
+        // tokio has no asynchronous file I/O: it runs the read on its blocking pool.
+        tokio::fs::read(path).await
+    }
+
+    async fn read_stdin_line(&self) -> io::Result<Option<String>> {
+        // tokio reads stdin on its blocking pool too.
+        use tokio::io::AsyncBufReadExt;
+        let mut line = String::new();
+        let mut stdin = tokio::io::BufReader::new(tokio::io::stdin());
+        stdin.read_line(&mut line).await?;
+        if line.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(line.trim_end_matches(['\r', '\n']).to_owned()))
     }
 }

@@ -14,13 +14,13 @@ use std::time::Duration;
 use clap::Parser;
 use serde_json::Value;
 
-use fetch_core::{Cli, RunReport};
+use fetch_core::{Cli, Report};
 use fixture_server::Fixture;
 
 /// Runs the lesson with `args` on each runtime, in turn, in this process.
 fn reports(args: &[&str]) -> [(&'static str, Value); 3] {
     let cli = Cli::parse_from(std::iter::once("study").chain(args.iter().copied()));
-    let to_json = |report: anyhow::Result<RunReport>| {
+    let to_json = |report: anyhow::Result<Report>| {
         study_tests::comparable(&serde_json::to_value(report.unwrap()).unwrap())
     };
     [

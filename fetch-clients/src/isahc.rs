@@ -1,0 +1,143 @@
+//! isahc 2.x: curl, driven on isahc's own agent thread (`isahc-agent-N`).
+//!
+//! Whatever the runtime, curl does the socket I/O and the TLS (rustls, through
+//! rustls-ffi) on that agent thread; the runtime under study only awaits completions. The
+//! thread census shows the agent beside the executor.
+
+use futures::AsyncReadExt;
+use isahc::config::{Configurable, RedirectPolicy};
+use isahc::error::ErrorKind;
+use isahc::http::header::{CONTENT_LENGTH, LOCATION};
+use isahc::tls::{TlsConfig, TrustStore};
+use isahc::{HttpClient, Request};
+use url::Url;
+
+use fetch_core::{ClientOptions, Fetch, FetchError, Fetched, TlsProblem};
+
+use crate::SetupError;
+
+/// The isahc client. It follows no redirect: the driver does, for every client.
+#[derive(Debug, Clone)]
+pub struct IsahcClient {
+    client: HttpClient,
+    options: ClientOptions,
+}
+
+impl IsahcClient {
+    /// A client that trusts the Mozilla roots and `--ca-cert`'s, with the connect timeout.
+    ///
+    /// curl's rustls backend takes one trust store, not "the system's plus one more", so
+    /// the store is built here from the same roots hyper uses.
+    pub fn new(options: &ClientOptions) -> Result<Self, SetupError> {
+        let mut trust = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .fold(TrustStore::builder(), |store, der| {
+                store.certificate_from_der(der)
+            });
+        if let Some(path) = &options.ca_cert {
+            for certificate in crate::tls::read_pem_certificates(path)? {
+                trust = trust.certificate_from_der(&certificate);
+            }
+        }
+        let client = HttpClient::builder()
+            .redirect_policy(RedirectPolicy::None)
+            .connect_timeout(options.connect_timeout)
+            .tls_config(TlsConfig::builder().trust_store(trust.build()).build())
+            .build()
+            .map_err(|err| SetupError::Client {
+                client: "isahc",
+                reason: err.to_string(),
+            })?;
+        Ok(IsahcClient {
+            client,
+            options: options.clone(),
+        })
+    }
+}
+
+impl Fetch for IsahcClient {
+    fn name(&self) -> &'static str {
+        "isahc"
+    }
+
+    async fn fetch(&self, url: &Url) -> Result<Fetched, FetchError> {
+        let request = Request::get(url.as_str())
+            .body(())
+            .map_err(|err| FetchError::Http(err.to_string()))?;
+        let mut response = self
+            .client
+            .send_async(request)
+            .await
+            .map_err(|err| isahc_error(err, url, &self.options))?;
+        let status = response.status().as_u16();
+        let header = |name| response.headers().get(name)?.to_str().ok();
+        let location = header(LOCATION).map(str::to_owned);
+        let max = self.options.max_body;
+        let announced: Option<u64> = header(CONTENT_LENGTH).and_then(|n| n.parse().ok());
+        if announced.is_some_and(|n| n > max) {
+            return Err(FetchError::BodyTooLarge { max });
+        }
+        // Dropping the response part-way (an error, the cap) aborts the transfer.
+        let body = response.body_mut();
+        let mut buffer = vec![0; 64 * 1024];
+        let mut bytes = 0;
+        loop {
+            let n = body
+                .read(&mut buffer)
+                .await
+                .map_err(|err| FetchError::Truncated(err.to_string()))?;
+            if n == 0 {
+                break;
+            }
+            bytes += n as u64;
+            if bytes > max {
+                return Err(FetchError::BodyTooLarge { max });
+            }
+        }
+        Ok(Fetched {
+            status,
+            bytes,
+            location,
+        })
+    }
+}
+
+/// Sorts isahc's errors into the study's.
+///
+/// curl reports every certificate failure as one kind, and isahc does not pass on why, so
+/// an untrusted, expired or misnamed certificate all read the same here.
+fn isahc_error(err: isahc::Error, url: &Url, options: &ClientOptions) -> FetchError {
+    let host = url.host_str().unwrap_or_default().to_owned();
+    let io = |err: &isahc::Error| std::io::Error::other(err.to_string());
+    match err.kind() {
+        ErrorKind::NameResolution => FetchError::Resolve {
+            source: io(&err),
+            host,
+        },
+        ErrorKind::ConnectionFailed => FetchError::Connect {
+            addr: format!("{host}:{}", url.port_or_known_default().unwrap_or_default()),
+            source: io(&err),
+        },
+        ErrorKind::Timeout => FetchError::ConnectTimeout(options.connect_timeout),
+        ErrorKind::BadServerCertificate => FetchError::Tls(TlsProblem::Other(
+            "the server's certificate was rejected (curl does not say whether it is \
+             untrusted, expired or for another host)"
+                .into(),
+        )),
+        ErrorKind::TlsEngine | ErrorKind::BadClientCertificate => {
+            FetchError::Tls(TlsProblem::Other(err.to_string()))
+        }
+        _ => FetchError::Http(chain(&err)),
+    }
+}
+
+/// An error's message with its sources', for the report.
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut message = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        message = format!("{message}: {cause}");
+        source = cause.source();
+    }
+    message
+}

@@ -1,0 +1,147 @@
+//! surf 2.3 with http-client's h1 client, named explicitly. surf is unmaintained.
+//!
+//! The h1 client opens async-std's `TcpStream`s, so its sockets live on async-io's reactor
+//! whatever the runtime under study: smol drives that same reactor from its `block_on`;
+//! with tokio, async-io's own `async-io` thread drives it. It resolves host names with
+//! `std::net::ToSocketAddrs`, which blocks the executor's thread (http-client 6.5.3,
+//! `src/h1/mod.rs`, through `Url::socket_addrs`). Its TLS is rustls 0.18 through async-tls,
+//! which cannot check a certificate for an IP address, only for a host name.
+//!
+//! Shortcuts, stated: the h1 client has no connect timeout (`--connect-timeout` does not
+//! apply; the per-request `--timeout` does), and keep-alive is off, because with it on the
+//! client turns connection and certificate errors into bare strings.
+
+use std::io::{self, BufReader};
+use std::sync::Arc;
+
+use futures::AsyncReadExt;
+use http_client::h1::H1Client;
+use rustls_018 as rustls;
+use url::Url;
+
+use fetch_core::{ClientOptions, Fetch, FetchError, Fetched, TlsProblem};
+
+use crate::SetupError;
+
+/// The surf client, over the h1 client. It follows no redirect: `with_http_client` adds no
+/// redirect middleware, and the driver follows them for every client.
+#[derive(Debug, Clone)]
+pub struct SurfClient {
+    client: surf::Client,
+    max_body: u64,
+}
+
+impl SurfClient {
+    /// A client that trusts the Mozilla roots and `--ca-cert`'s.
+    pub fn new(options: &ClientOptions) -> Result<Self, SetupError> {
+        let mut tls = rustls::ClientConfig::new();
+        tls.root_store
+            .add_server_trust_anchors(&webpki_roots_020::TLS_SERVER_ROOTS);
+        if let Some(path) = &options.ca_cert {
+            let bad = |reason: &str| SetupError::CaCert {
+                path: path.clone(),
+                reason: reason.to_owned(),
+            };
+            let file = std::fs::File::open(path).map_err(|err| bad(&err.to_string()))?;
+            let (added, _) = tls
+                .root_store
+                .add_pem_file(&mut BufReader::new(file))
+                .map_err(|()| bad("not a PEM file"))?;
+            if added == 0 {
+                return Err(bad("no usable PEM certificate in the file"));
+            }
+        }
+        let config = http_client::Config::new()
+            .set_http_keep_alive(false)
+            .set_timeout(None)
+            .set_tls_config(Some(Arc::new(tls)));
+        let h1 = match H1Client::try_from(config) {
+            Ok(h1) => h1,
+            Err(never) => match never {},
+        };
+        Ok(SurfClient {
+            client: surf::Client::with_http_client(h1),
+            max_body: options.max_body,
+        })
+    }
+}
+
+impl Fetch for SurfClient {
+    fn name(&self) -> &'static str {
+        "surf"
+    }
+
+    async fn fetch(&self, url: &Url) -> Result<Fetched, FetchError> {
+        let request = self.client.get(url.as_str()).build();
+        let mut response = self
+            .client
+            .send(request)
+            .await
+            .map_err(|err| surf_error(&err, url))?;
+        let status = u16::from(response.status());
+        let location = response
+            .header("Location")
+            .map(|values| values.last().as_str().to_owned());
+        let max = self.max_body;
+        let announced = response.len().map(|n| n as u64);
+        if announced.is_some_and(|n| n > max) {
+            return Err(FetchError::BodyTooLarge { max });
+        }
+        let mut buffer = vec![0; 64 * 1024];
+        let mut bytes = 0;
+        loop {
+            let n = response
+                .read(&mut buffer)
+                .await
+                .map_err(|err| FetchError::Truncated(err.to_string()))?;
+            if n == 0 {
+                break;
+            }
+            bytes += n as u64;
+            if bytes > max {
+                return Err(FetchError::BodyTooLarge { max });
+            }
+        }
+        // The h1 client ends a body that is cut short with a plain end of file: compare.
+        if let Some(announced) = announced.filter(|n| *n != bytes) {
+            return Err(FetchError::Truncated(format!(
+                "{bytes} of the {announced} body bytes announced"
+            )));
+        }
+        Ok(Fetched {
+            status,
+            bytes,
+            location,
+        })
+    }
+}
+
+/// Sorts surf's errors into the study's, from the I/O and TLS errors inside them.
+fn surf_error(err: &surf::Error, url: &Url) -> FetchError {
+    let Some(io) = err.downcast_ref::<io::Error>() else {
+        return FetchError::Http(err.to_string());
+    };
+    if let Some(tls) = io
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<rustls::TLSError>())
+    {
+        use rustls::TLSError::WebPKIError;
+        return FetchError::Tls(match tls {
+            WebPKIError(webpki::Error::UnknownIssuer) => TlsProblem::UnknownIssuer,
+            WebPKIError(webpki::Error::CertNotValidForName) => TlsProblem::WrongHost,
+            WebPKIError(webpki::Error::CertExpired) => TlsProblem::Expired,
+            other => TlsProblem::Other(other.to_string()),
+        });
+    }
+    match io.kind() {
+        io::ErrorKind::ConnectionRefused => FetchError::Connect {
+            addr: format!(
+                "{}:{}",
+                url.host_str().unwrap_or_default(),
+                url.port_or_known_default().unwrap_or_default()
+            ),
+            source: io::Error::new(io.kind(), io.to_string()),
+        },
+        _ => FetchError::Http(io.to_string()),
+    }
+}
