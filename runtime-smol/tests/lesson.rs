@@ -62,3 +62,28 @@ fn surf_meets_every_fault_with_a_clear_error() {
 fn surf_speaks_https_and_refuses_bad_certificates() {
     study_tests::check_https(BINARY, "surf");
 }
+
+#[test]
+fn the_census_shows_where_each_client_does_its_io() {
+    study_tests::check_client_threads(BINARY);
+}
+
+#[test]
+fn the_sleep_demo_runs_alone() {
+    study_tests::check_sleep_subcommand(BINARY);
+}
+
+#[test]
+fn a_hog_starves_the_other_tasks_and_the_fixes_work() {
+    study_tests::check_starvation(BINARY);
+}
+
+#[test]
+fn reactive_tasks_share_the_thread() {
+    study_tests::check_reactive(BINARY);
+}
+
+#[test]
+fn reactive_task_errors_are_reported() {
+    study_tests::check_reactive_errors(BINARY);
+}

@@ -505,3 +505,118 @@ pub fn check_https(binary: Binary, client: &str) {
         assert!(error.starts_with(expected), "{client} {url}: {error}");
     }
 }
+
+/// Where each client's I/O runs, as the census sees it: isahc's agent thread appears with
+/// isahc only, so surf really runs its h1 client (curl would bring isahc's agent).
+pub fn check_client_threads(binary: Binary) {
+    for client in ["hyper", "isahc", "surf"] {
+        let (output, report) = binary.run_json(&["--client", client, "--latency-ms", "100"]);
+        assert_eq!(output.code, Some(0), "{client}: {}", output.stderr);
+        assert_eq!(report["client"], client);
+        let threads = report["census"]["threads"].as_array().unwrap();
+        let agent = threads
+            .iter()
+            .any(|t| t["name"].as_str().unwrap().starts_with("isahc-agent"));
+        assert_eq!(agent, client == "isahc", "{client}: {threads:?}");
+        // Whatever the client, the runtime polls every fetch future on its one thread.
+        check_one_thread(&report);
+    }
+}
+
+/// The sleep demo alone, as a subcommand.
+pub fn check_sleep_subcommand(binary: Binary) {
+    let (output, report) = binary.run_json(&["sleep"]);
+    assert_eq!(output.code, Some(0), "{}", output.stderr);
+    check_sleep_demo(&report);
+}
+
+/// The starvation demo: a hog that keeps the thread makes the victims late by most of its
+/// 500 ms; with no hog, with yield points, or with the work off the thread, they are not.
+pub fn check_starvation(binary: Binary) -> Value {
+    let (output, report) = binary.run_json(&["starve"]);
+    assert_eq!(output.code, Some(0), "{}", output.stderr);
+    let worst = |hog: &str| {
+        let scenarios = report["scenarios"].as_array().unwrap();
+        let scenario = scenarios.iter().find(|s| s["hog"] == hog).unwrap();
+        scenario["worst_late_ms"].as_f64().unwrap()
+    };
+    for hog in ["busy-loop", "thread-sleep"] {
+        assert!(
+            worst(hog) > 350.0,
+            "{hog}: victims only {} ms late",
+            worst(hog)
+        );
+    }
+    for hog in ["none", "yielding-loop", "off-thread"] {
+        assert!(worst(hog) < 150.0, "{hog}: victims {} ms late", worst(hog));
+    }
+    let off_thread = report["scenarios"][4]["other_threads"].as_array().unwrap();
+    assert!(
+        off_thread.iter().any(|t| {
+            let name = t.as_str().unwrap();
+            name.starts_with("blocking-") || name.starts_with("tokio-r")
+        }),
+        "spawn_blocking's thread shows in the census: {off_thread:?}"
+    );
+    report
+}
+
+/// The reactive demo: a fetch, a subprocess, a file and a timer all complete on one
+/// thread, and their ends come in the expected order.
+pub fn check_reactive(binary: Binary) -> Value {
+    let mut small = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut small, b"a small local file\n").unwrap();
+    let file = small.path().to_str().unwrap();
+    let (output, report) = binary.run_json(&["reactive", "--file", file, "--latency-ms", "400"]);
+    assert_eq!(output.code, Some(0), "{}", output.stderr);
+    for task in report["tasks"].as_array().unwrap() {
+        assert_eq!(task["error"], Value::Null, "{task}");
+    }
+    let ends: Vec<&str> = report["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "end")
+        .map(|e| e["task"].as_str().unwrap())
+        .collect();
+    // A file of 19 bytes, `sleep 0.1`, a 250 ms timer, a 400 ms fetch.
+    assert_eq!(ends, ["file", "subprocess", "timer", "fetch"]);
+    report
+}
+
+/// The reactive demo's errors: a missing file and a failing command are reported on their
+/// own lines, the other tasks still complete, and the exit code is 1.
+pub fn check_reactive_errors(binary: Binary) {
+    let (output, report) = binary.run_json(&[
+        "reactive",
+        "--file",
+        "/no/such/file",
+        "--command",
+        "echo oops >&2; exit 3",
+        "--latency-ms",
+        "20",
+    ]);
+    assert_eq!(output.code, Some(1), "{}", output.stderr);
+    let error = |task: &str| {
+        let tasks = report["tasks"].as_array().unwrap();
+        let found = tasks.iter().find(|t| t["task"] == task).unwrap();
+        found["error"].as_str().map(str::to_owned)
+    };
+    let file = error("file").unwrap();
+    assert!(
+        file.starts_with("cannot read /no/such/file: No such file"),
+        "{file}"
+    );
+    let command = error("subprocess").unwrap();
+    assert!(
+        command.contains("exit status: 3") && command.contains("oops"),
+        "{command}"
+    );
+    assert_eq!(error("fetch"), None);
+    assert_eq!(error("timer"), None);
+    assert!(
+        output.stderr.contains("error: 2 of 4 tasks failed\n"),
+        "{}",
+        output.stderr
+    );
+}

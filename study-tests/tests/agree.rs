@@ -82,3 +82,20 @@ fn errors_agree() {
     assert_eq!(errors, 5);
     assert_agree(&reports);
 }
+
+#[test]
+fn the_sleep_demo_agrees() {
+    let reports = reports(&["--json", "sleep"]);
+    assert_eq!(reports[0].1["sleep"]["events"].as_array().unwrap().len(), 6);
+    assert_agree(&reports);
+}
+
+#[test]
+fn the_reactive_demo_agrees() {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut file, b"a small local file\n").unwrap();
+    let path = file.path().to_str().unwrap();
+    let reports = reports(&["--json", "reactive", "--file", path, "--latency-ms", "400"]);
+    assert_eq!(reports[0].1["events"].as_array().unwrap().len(), 8);
+    assert_agree(&reports);
+}
