@@ -20,6 +20,7 @@ use rustls::pki_types::ServerName;
 use url::{Host, Url};
 
 use fetch_core::drive::with_timeout;
+use fetch_core::fetch::error_chain;
 use fetch_core::{ClientOptions, Fetch, FetchError, Fetched, Runtime, TlsProblem};
 
 use crate::SetupError;
@@ -235,19 +236,17 @@ fn tls_problem(err: &io::Error) -> Option<TlsProblem> {
 /// Sorts hyper's errors into the study's: a response that ends early, in its head or in
 /// its body, is [`FetchError::Truncated`]; anything else is [`FetchError::Http`].
 fn http_error(err: hyper::Error) -> FetchError {
-    let mut message = err.to_string();
     let mut cut_short = err.is_incomplete_message();
     let mut source = std::error::Error::source(&err);
     while let Some(cause) = source {
-        message = format!("{message}: {cause}");
         cut_short |= cause
             .downcast_ref::<io::Error>()
             .is_some_and(|io| io.kind() == io::ErrorKind::UnexpectedEof);
         source = cause.source();
     }
     if cut_short {
-        FetchError::Truncated(message)
+        FetchError::Truncated(error_chain(&err))
     } else {
-        FetchError::Http(message)
+        FetchError::Http(error_chain(&err))
     }
 }

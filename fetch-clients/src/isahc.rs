@@ -12,6 +12,7 @@ use isahc::tls::{TlsConfig, TrustStore};
 use isahc::{HttpClient, Request};
 use url::Url;
 
+use fetch_core::fetch::error_chain;
 use fetch_core::{ClientOptions, Fetch, FetchError, Fetched, TlsProblem};
 
 use crate::SetupError;
@@ -127,17 +128,6 @@ fn isahc_error(err: isahc::Error, url: &Url, options: &ClientOptions) -> FetchEr
         ErrorKind::TlsEngine | ErrorKind::BadClientCertificate => {
             FetchError::Tls(TlsProblem::Other(err.to_string()))
         }
-        _ => FetchError::Http(chain(&err)),
+        _ => FetchError::Http(error_chain(&err)),
     }
-}
-
-/// An error's message with its sources', for the report.
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut message = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        message = format!("{message}: {cause}");
-        source = cause.source();
-    }
-    message
 }

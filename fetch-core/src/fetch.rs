@@ -160,6 +160,24 @@ fn check_url(url: Url) -> Result<Url, FetchError> {
     Ok(url)
 }
 
+/// An error's message followed by its sources', as one line: `outer: inner: innermost`.
+///
+/// Libraries differ in which layer carries the useful words (async-std's file errors name
+/// the file outside and the OS reason inside), so reports show the whole chain.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut message = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        // Some layers repeat their source's words in their own message: say them once.
+        if !message.ends_with(&text) {
+            message = format!("{message}: {text}");
+        }
+        source = cause.source();
+    }
+    message
+}
+
 /// Whether `status` is a redirect the driver follows (a GET stays a GET for all of them).
 pub fn is_redirect(status: u16) -> bool {
     matches!(status, 301 | 302 | 303 | 307 | 308)
@@ -204,6 +222,32 @@ mod tests {
             "invalid URL: port 0 cannot be connected to"
         );
         assert_eq!(message("http://[::1/"), "invalid URL: invalid IPv6 address");
+    }
+
+    #[test]
+    fn error_chains_name_every_layer_once() {
+        #[derive(Debug)]
+        struct Outer(io::Error);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("could not read file `x`")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let inner = io::Error::other("gone");
+        assert_eq!(error_chain(&Outer(inner)), "could not read file `x`: gone");
+        let repeated = FetchError::Resolve {
+            host: "h".into(),
+            source: io::Error::other("no such host"),
+        };
+        assert_eq!(
+            error_chain(&repeated),
+            "cannot resolve host \"h\": no such host"
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::census::{Census, current_tid};
 use crate::cli::ReactiveArgs;
 use crate::drive::{Session, fetch_one, millis_since, timeout};
-use crate::fetch::Fetch;
+use crate::fetch::{Fetch, error_chain};
 use crate::report::Live;
 use crate::runtime::Reactive;
 
@@ -192,7 +192,7 @@ async fn command_task<R: Reactive, F>(
 ) -> Result<String, String> {
     let output = bounded(session, session.runtime.run_command(command))
         .await?
-        .map_err(|err| format!("cannot run sh: {err}"))?;
+        .map_err(|err| format!("cannot run sh: {}", error_chain(&err)))?;
     let first_line = |bytes: &[u8]| {
         let text = String::from_utf8_lossy(bytes);
         text.lines().next().unwrap_or_default().to_owned()
@@ -220,7 +220,7 @@ async fn file_task<R: Reactive, F>(
     let path = path.ok_or("no file to read: this program's own path is unknown")?;
     let bytes = bounded(session, session.runtime.read_file(&path))
         .await?
-        .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+        .map_err(|err| format!("cannot read {}: {}", path.display(), error_chain(&err)))?;
     Ok(format!("read {} bytes of {}", bytes.len(), path.display()))
 }
 
@@ -229,7 +229,7 @@ async fn stdin_task<R: Reactive, F>(session: &Session<R, F>) -> Result<String, S
     match bounded(session, session.runtime.read_stdin_line()).await? {
         Ok(Some(line)) => Ok(format!("read {line:?}")),
         Ok(None) => Err("standard input closed before a line came".into()),
-        Err(err) => Err(format!("cannot read standard input: {err}")),
+        Err(err) => Err(format!("cannot read standard input: {}", error_chain(&err))),
     }
 }
 
