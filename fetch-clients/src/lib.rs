@@ -15,7 +15,7 @@
 use std::path::PathBuf;
 
 use fetch_core::reactive;
-use fetch_core::report::{Live, SleepDemoReport};
+use fetch_core::report::Live;
 use fetch_core::{Cli, ClientKind, Demo, Reactive, Report};
 
 pub mod hyper;
@@ -78,14 +78,7 @@ pub async fn run<C: Connect + Reactive>(
                 fetch_core::run(runtime, client, cli, urls).await
             }
         }),
-        Some(Demo::Sleep) => {
-            live.section("sleep demo: gather(mysleep(1), mysleep(0.5), mysleep(1.5))");
-            let sleep = fetch_core::sleep::demo(&runtime, live).await;
-            Report::Sleep(SleepDemoReport {
-                runtime: runtime.name(),
-                sleep,
-            })
-        }
+        Some(Demo::Sleep) => fetch_core::sleep::alone(&runtime, live).await,
         Some(Demo::Starve) => Report::Starve(fetch_core::starve::demo(&runtime, live).await),
         Some(Demo::Reactive(args)) => {
             let url = urls.first().cloned().unwrap_or_default();

@@ -95,7 +95,7 @@ fn list_threads() -> std::io::Result<Vec<ThreadInfo>> {
 ///
 /// The kernel cuts names to 15 bytes. tokio 1.54 names its blocking threads
 /// `tokio-rt-worker`; older versions used `tokio-runtime-worker`, read `tokio-runtime-w`.
-const KNOWN_HELPERS: [(&str, &str); 8] = [
+const KNOWN_HELPERS: [(&str, &str); 9] = [
     (
         "fixture-server",
         "fixture server: serves the lesson's documents (not under study)",
@@ -123,6 +123,10 @@ const KNOWN_HELPERS: [(&str, &str); 8] = [
     (
         "async-process",
         "async-process's reaper: waits for child processes to exit",
+    ),
+    (
+        "minimal-blockin",
+        "runtime-minimal's thread for one spawn_blocking call",
     ),
     (
         "isahc-agent",

@@ -64,7 +64,6 @@ pub async fn run<R: Runtime + 'static, F: Fetch + 'static>(
 
     live.speedup(&concurrent, &sequential, speedup);
 
-    live.section("sleep demo: gather(mysleep(1), mysleep(0.5), mysleep(1.5))");
     let sleep = sleep::demo(&session.runtime, live).await;
 
     live.census(&census, "while the concurrent fetches were in flight");

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use futures::future::join_all;
 
 use crate::drive::millis_since;
-use crate::report::{Live, SleepEvent, SleepReport};
+use crate::report::{Live, Report, SleepDemoReport, SleepEvent, SleepReport};
 use crate::runtime::Runtime;
 
 /// The lesson's durations, in seconds, in the order they are gathered.
@@ -27,6 +27,7 @@ pub const DURATIONS: [f64; 3] = [1.0, 0.5, 1.5];
 /// Entries come in input order (1, 0.5, 1.5), exits in order of duration (0.5, 1, 1.5),
 /// and the results in input order again: `[1.0, 0.25, 2.25]`.
 pub async fn demo<R: Runtime>(runtime: &R, live: Live) -> SleepReport {
+    live.section("sleep demo: gather(mysleep(1), mysleep(0.5), mysleep(1.5))");
     let start = Instant::now();
     let events = RefCell::new(Vec::new());
     let sleeps = DURATIONS.map(|duration| mysleep(runtime, duration, &events, start, live));
@@ -37,6 +38,14 @@ pub async fn demo<R: Runtime>(runtime: &R, live: Live) -> SleepReport {
         results,
         total_ms: millis_since(start),
     }
+}
+
+/// The sleep demo on its own, as the `sleep` subcommand plays it.
+pub async fn alone<R: Runtime>(runtime: &R, live: Live) -> Report {
+    Report::Sleep(SleepDemoReport {
+        runtime: runtime.name(),
+        sleep: demo(runtime, live).await,
+    })
 }
 
 /// Prints on entry, sleeps on the runtime's timer, prints on exit, returns `duration²`.

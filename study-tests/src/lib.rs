@@ -554,7 +554,9 @@ pub fn check_starvation(binary: Binary) -> Value {
     assert!(
         off_thread.iter().any(|t| {
             let name = t.as_str().unwrap();
-            name.starts_with("blocking-") || name.starts_with("tokio-r")
+            ["blocking-", "tokio-r", "minimal-blockin"]
+                .iter()
+                .any(|prefix| name.starts_with(prefix))
         }),
         "spawn_blocking's thread shows in the census: {off_thread:?}"
     );

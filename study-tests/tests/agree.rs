@@ -84,10 +84,15 @@ fn errors_agree() {
 }
 
 #[test]
-fn the_sleep_demo_agrees() {
-    let reports = reports(&["--json", "sleep"]);
+fn the_sleep_demo_agrees_and_so_does_the_minimal_executor() {
+    let args = ["--json", "sleep"];
+    let reports = reports(&args);
     assert_eq!(reports[0].1["sleep"]["events"].as_array().unwrap().len(), 6);
     assert_agree(&reports);
+    let cli = Cli::parse_from(std::iter::once("study").chain(args));
+    let minimal = runtime_minimal::run(&cli).unwrap();
+    let minimal = study_tests::comparable(&serde_json::to_value(minimal).unwrap());
+    assert_eq!(minimal, reports[0].1, "the minimal executor disagrees");
 }
 
 #[test]

@@ -1,0 +1,102 @@
+//! The sleep and starvation demos on a minimal executor written out in plain std Rust
+//! ([`executor`]), to show what `block_on`, a waker and a timer queue do inside the real
+//! runtimes. A teaching piece, not a runtime to use: it has no I/O reactor, so it cannot
+//! fetch.
+//!
+//! Run with: `cargo run -p runtime-minimal -- sleep`
+
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+use futures::StreamExt;
+use futures::future::{LocalBoxFuture, join_all};
+
+use fetch_core::report::Live;
+use fetch_core::{Cli, Demo, Report, Runtime};
+
+pub mod executor;
+
+use executor::{Executor, YieldNow};
+
+/// Plays the demo the command line names on the minimal executor, and returns its report.
+pub fn run(cli: &Cli) -> anyhow::Result<Report> {
+    let live = Live { quiet: cli.json };
+    let minimal = Minimal {
+        executor: Executor::default(),
+    };
+    let runtime = minimal.clone();
+    match &cli.demo {
+        Some(Demo::Sleep) => Ok(minimal
+            .executor
+            .block_on(async move { fetch_core::sleep::alone(&runtime, live).await })),
+        Some(Demo::Starve) => Ok(minimal.executor.block_on(async move {
+            Report::Starve(fetch_core::starve::demo(&runtime, live).await)
+        })),
+        _ => bail!(
+            "runtime-minimal has no I/O reactor, so it cannot fetch: it plays only the \
+             `sleep` and `starve` demos"
+        ),
+    }
+}
+
+/// The minimal executor, as fetch-core needs it.
+#[derive(Clone)]
+pub struct Minimal {
+    executor: Executor,
+}
+
+impl Runtime for Minimal {
+    fn name(&self) -> &'static str {
+        "minimal"
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        self.executor.sleep(duration).await;
+    }
+
+    async fn gather_spawn<T: 'static>(&self, futures: Vec<LocalBoxFuture<'static, T>>) -> Vec<T> {
+        // Each future becomes a task of its own on this thread.
+        let tasks: Vec<_> = futures
+            .into_iter()
+            .map(|f| self.executor.spawn(f))
+            .collect();
+        join_all(tasks).await
+    }
+
+    async fn yield_now(&self) {
+        YieldNow(false).await;
+    }
+
+    async fn spawn_blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> T {
+        // The work runs on a thread of its own; the channel's waker, called from there,
+        // puts this task back on the run queue.
+        let (sender, receiver) = futures::channel::oneshot::channel();
+        let spawned = std::thread::Builder::new()
+            .name("minimal-blocking".into())
+            .spawn(move || sender.send(work()));
+        if let Err(err) = spawned {
+            panic!("cannot start a thread for spawn_blocking: {err}");
+        }
+        match receiver.await {
+            Ok(output) => output,
+            Err(_) => panic!("the blocking work panicked"),
+        }
+    }
+
+    async fn ready_loop(&self, duration: Duration) -> u64 {
+        // futures' channel, which has no cooperative budget.
+        let (sender, mut receiver) = futures::channel::mpsc::unbounded();
+        let end = Instant::now() + duration;
+        let mut received = 0;
+        while Instant::now() < end {
+            let _ = sender.unbounded_send(());
+            if receiver.next().await.is_some() {
+                received += 1;
+            }
+        }
+        received
+    }
+}
