@@ -87,3 +87,10 @@ fn reactive_tasks_share_the_thread() {
 fn reactive_task_errors_are_reported() {
     study_tests::check_reactive_errors(BINARY);
 }
+
+#[test]
+fn a_connection_that_never_completes_times_out() {
+    for client in ["hyper", "isahc", "surf"] {
+        study_tests::check_connect_timeout(BINARY, client);
+    }
+}

@@ -466,6 +466,16 @@ pub fn check_https(binary: Binary, client: &str) {
         assert_eq!(fetch["bytes"], size, "{client}: {fetch}");
     }
 
+    // The seed's URLs redirect from http to https: so does this one, and it is followed.
+    let plain = Fixture::start(0, Duration::ZERO).unwrap();
+    let hop = plain.url(&format!("/redirect?to={}", good.url("/doc/1")));
+    let args = ["--client", client, "--ca-cert", pki.ca_path(), hop.as_str()];
+    let (output, report) = binary.run_json(&args);
+    assert_eq!(output.code, Some(0), "{client} stderr:\n{}", output.stderr);
+    let fetch = &report["concurrent"]["fetches"][0];
+    assert_eq!(fetch["final_url"], good.url("/doc/1"), "{client}: {fetch}");
+    assert_eq!(fetch["redirects"], 1, "{client}: {fetch}");
+
     let unknown = Fixture::start_tls(Duration::ZERO, &pki.unknown_issuer).unwrap();
     let wrong = Fixture::start_tls(Duration::ZERO, &pki.wrong_host).unwrap();
     let expired = Fixture::start_tls(Duration::ZERO, &pki.expired).unwrap();
@@ -619,4 +629,53 @@ pub fn check_reactive_errors(binary: Binary) {
         "{}",
         output.stderr
     );
+}
+
+/// A connection that never completes ends at `--connect-timeout` (hyper and isahc), or at
+/// the per-request `--timeout` (surf's h1 client has no connect timeout).
+///
+/// The server is a listening socket with a backlog of 0 that never accepts: once its queue
+/// is full, the kernel drops further connection attempts, which then hang.
+pub fn check_connect_timeout(binary: Binary, client: &str) {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket
+        .bind(
+            &"127.0.0.1:0"
+                .parse::<std::net::SocketAddr>()
+                .unwrap()
+                .into(),
+        )
+        .unwrap();
+    socket.listen(0).unwrap();
+    let addr = socket.local_addr().unwrap().as_socket().unwrap();
+    // Fill the accept queue; a later attempt may hang or succeed, depending on timing.
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            Ok(stream) => held.push(stream),
+            Err(_) => break,
+        }
+    }
+    let url = format!("http://{addr}/doc/1");
+    let args = [
+        "--client",
+        client,
+        "--connect-timeout",
+        "1",
+        "--timeout",
+        "3",
+        url.as_str(),
+    ];
+    let started = Instant::now();
+    let (output, report) = binary.run_json(&args);
+    assert_eq!(output.code, Some(1), "{client}: {}", output.stderr);
+    let error = report["concurrent"]["fetches"][0]["error"]
+        .as_str()
+        .unwrap();
+    let expected = match client {
+        "surf" => "timed out after 3 s",
+        _ => "connecting timed out after 1 s",
+    };
+    assert!(error.starts_with(expected), "{client}: {error}");
+    assert!(started.elapsed() < Duration::from_secs(20), "{client}");
 }
