@@ -14,9 +14,9 @@
 
 use std::path::PathBuf;
 
-use fetch_core::reactive;
 use fetch_core::report::Live;
 use fetch_core::{Cli, ClientKind, Demo, Reactive, Report};
+use fetch_core::{reactive, scale};
 
 pub mod hyper;
 pub mod isahc;
@@ -80,6 +80,28 @@ pub async fn run<C: Connect + Reactive>(
         }),
         Some(Demo::Sleep) => fetch_core::sleep::alone(&runtime, live).await,
         Some(Demo::Starve) => Report::Starve(fetch_core::starve::demo(&runtime, live).await),
+        Some(Demo::Scale(args)) => {
+            let base = args
+                .base
+                .clone()
+                .or_else(|| base_of(urls))
+                .unwrap_or_default();
+            let timeout = cli.timeout;
+            Report::Scale(match cli.client {
+                ClientKind::Hyper => {
+                    let client = HyperClient::new(runtime.clone(), &options)?;
+                    scale::demo(runtime, client, args, &base, timeout, live).await
+                }
+                ClientKind::Isahc => {
+                    let client = IsahcClient::new(&options)?;
+                    scale::demo(runtime, client, args, &base, timeout, live).await
+                }
+                ClientKind::Surf => {
+                    let client = SurfClient::new(&options)?;
+                    scale::demo(runtime, client, args, &base, timeout, live).await
+                }
+            })
+        }
         Some(Demo::Reactive(args)) => {
             let url = urls.first().cloned().unwrap_or_default();
             let timeout = cli.timeout;
@@ -99,4 +121,11 @@ pub async fn run<C: Connect + Reactive>(
             })
         }
     })
+}
+
+/// The base (`http://host:port`) of the first URL, which is the fixture's when it was
+/// started for this run.
+fn base_of(urls: &[String]) -> Option<String> {
+    let url = url::Url::parse(urls.first()?).ok()?;
+    Some(url[..url::Position::BeforePath].to_owned())
 }

@@ -77,6 +77,33 @@ pub enum Demo {
     /// Other reactive tasks in one gather, on one thread: a fetch, a subprocess, the reading
     /// of a file, a timer and, with --stdin, a line typed on standard input.
     Reactive(ReactiveArgs),
+    /// Scale: N small documents fetched at once (or K at a time), and N sleeps gathered.
+    Scale(ScaleArgs),
+}
+
+/// The flags of the scale mode.
+#[derive(Debug, Clone, Args)]
+pub struct ScaleArgs {
+    /// Fetch N small documents, `/doc/0` to `/doc/{N-1}`.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub count: usize,
+
+    /// Gather N sleeps of --sleep-ms each, after the fetches.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub sleeps: usize,
+
+    /// How long each of the --sleeps lasts.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub sleep_ms: u64,
+
+    /// Keep at most K fetches in flight (`buffer_unordered`); all at once without it.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
+    pub concurrency: Option<u64>,
+
+    /// The server to fetch the documents from, such as `http://127.0.0.1:8080`
+    /// [default: a fixture server started in this process].
+    #[arg(long, value_name = "URL")]
+    pub base: Option<String>,
 }
 
 /// The flags of the reactive-tasks demo.

@@ -123,7 +123,7 @@ async fn fetch_and_report<R: Runtime, F: Fetch>(
         Err(err @ FetchError::Status { status, bytes }) => {
             (Some(status), Some(bytes), Some(err.to_string()))
         }
-        Err(err) => (None, None, Some(err.to_string())),
+        Err(err) => (None, None, Some(explain(&err))),
     };
     let report = FetchReport {
         url,
@@ -166,6 +166,28 @@ async fn follow_redirects<F: Fetch>(
             return Err(FetchError::RedirectLoop(next.to_string()));
         }
         current = next;
+    }
+}
+
+/// What the user should do when the process runs out of file descriptors (EMFILE).
+const OUT_OF_FILES: &str = "this process ran out of file descriptors (EMFILE): run the \
+    fixture server in its own process (`cargo run --release -p fixture-server -- --port 8080`) \
+    and pass `scale --base http://127.0.0.1:8080`, or keep fewer fetches in flight with \
+    `--concurrency`";
+
+/// The error's message, with advice when the process ran out of file descriptors.
+fn explain(err: &FetchError) -> String {
+    let text = err.to_string();
+    let out_of_files = match err {
+        FetchError::Connect { source, .. } | FetchError::Resolve { source, .. } => {
+            source.raw_os_error() == Some(24)
+        }
+        _ => false,
+    };
+    if out_of_files || text.contains("Too many open files") {
+        format!("{text}: {OUT_OF_FILES}")
+    } else {
+        text
     }
 }
 

@@ -11,6 +11,7 @@
 //! - [`sleep`], the lesson's `mysleep` demo;
 //! - [`starve`], the starvation demo: a task that keeps the thread, and the fixes;
 //! - [`reactive`], a fetch, a subprocess, a file, a timer and stdin in one gather;
+//! - [`scale`], thousands of fetches or sleeps on one thread;
 //! - [`census`], the list of the process's OS threads, and who polled what;
 //! - [`report`], the report types and their rendering, as text or JSON;
 //! - [`cli`], the command-line flags, defined once for the three binaries;
@@ -26,12 +27,13 @@ pub mod fetch;
 pub mod reactive;
 pub mod report;
 pub mod runtime;
+pub mod scale;
 pub mod sleep;
 pub mod starve;
 
 mod lesson;
 
-pub use cli::{Cli, ClientKind, ClientOptions, Demo, GatherMode, ReactiveArgs};
+pub use cli::{Cli, ClientKind, ClientOptions, Demo, GatherMode, ReactiveArgs, ScaleArgs};
 pub use fetch::{Fetch, FetchError, Fetched, TlsProblem};
 pub use lesson::run;
 pub use report::{Report, RunReport};

@@ -109,6 +109,8 @@ pub enum Report {
     Starve(crate::starve::StarveReport),
     /// The reactive-tasks demo.
     Reactive(crate::reactive::ReactiveReport),
+    /// The scale mode.
+    Scale(crate::scale::ScaleReport),
 }
 
 /// The sleep demo alone, as `--json` prints it.
@@ -121,25 +123,35 @@ pub struct SleepDemoReport {
 }
 
 impl Report {
-    /// What failed, as (what, why) pairs, and what the things that may fail are called.
-    fn failures(&self) -> (Vec<(&str, &str)>, usize, &'static str) {
+    /// What failed: (what, why) lines, how many things failed, out of how many, and what
+    /// the things are called.
+    fn failures(&self) -> (Vec<(String, &str)>, usize, usize, &'static str) {
         match self {
             Report::Lesson(run) => {
-                let failed = run
+                let lines: Vec<_> = run
                     .fetches()
-                    .filter_map(|f| Some((f.url.as_str(), f.error.as_deref()?)))
+                    .filter_map(|f| Some((f.url.clone(), f.error.as_deref()?)))
                     .collect();
-                (failed, run.fetches().count(), "fetches")
+                (lines.clone(), lines.len(), run.fetches().count(), "fetches")
             }
             Report::Reactive(demo) => {
-                let failed = demo
+                let lines: Vec<_> = demo
                     .tasks
                     .iter()
-                    .filter_map(|t| Some((t.task, t.error.as_deref()?)))
+                    .filter_map(|t| Some((t.task.to_owned(), t.error.as_deref()?)))
                     .collect();
-                (failed, demo.tasks.len(), "tasks")
+                (lines.clone(), lines.len(), demo.tasks.len(), "tasks")
             }
-            Report::Sleep(_) | Report::Starve(_) => (Vec::new(), 0, "tasks"),
+            Report::Scale(scale) => {
+                let lines = scale
+                    .errors
+                    .iter()
+                    .map(|(error, times)| (format!("{times} fetches"), error.as_str()))
+                    .collect();
+                let failed = scale.count - scale.succeeded;
+                (lines, failed, scale.count, "fetches")
+            }
+            Report::Sleep(_) | Report::Starve(_) => (Vec::new(), 0, 0, "tasks"),
         }
     }
 
@@ -159,14 +171,14 @@ impl Report {
                 }
             }
         }
-        let (failed, total, noun) = self.failures();
-        for (what, why) in &failed {
+        let (lines, failed, total, noun) = self.failures();
+        for (what, why) in &lines {
             eprintln!("error: {what}: {why}");
         }
-        if failed.is_empty() {
+        if failed == 0 {
             ExitCode::SUCCESS
         } else {
-            eprintln!("error: {} of {total} {noun} failed", failed.len());
+            eprintln!("error: {failed} of {total} {noun} failed");
             ExitCode::from(1)
         }
     }

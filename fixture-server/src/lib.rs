@@ -124,7 +124,11 @@ impl Drop for Fixture {
 /// fetches, the lesson's four documents from a fixture server started here with the run's
 /// latency. The server stops when the returned `Fixture` is dropped.
 pub fn lesson_urls(cli: &Cli) -> io::Result<(Vec<String>, Option<Fixture>)> {
-    let fetches = matches!(cli.demo, None | Some(Demo::Reactive(_)));
+    let fetches = match &cli.demo {
+        None | Some(Demo::Reactive(_)) => true,
+        Some(Demo::Scale(args)) => args.base.is_none() && args.count > 0,
+        Some(Demo::Sleep | Demo::Starve) => false,
+    };
     if !cli.urls.is_empty() || !fetches {
         return Ok((cli.urls.clone(), None));
     }
@@ -182,6 +186,7 @@ async fn accept_loop(
     tls: Option<Arc<rustls::ServerConfig>>,
 ) {
     let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
+    let mut warned = false;
     loop {
         match listener.accept().await {
             Ok((stream, _)) => match &acceptor {
@@ -193,8 +198,15 @@ async fn accept_loop(
                 }
             },
             Err(err) => {
-                // Out of file descriptors, most likely: say so, and let some close.
-                eprintln!("fixture-server: accept failed: {err} (retrying in 50 ms)");
+                // Out of file descriptors, most likely: say so once, and let some close.
+                if !warned {
+                    eprintln!(
+                        "fixture-server: accept failed: {err}; retrying every 50 ms. If this \
+                         is EMFILE, run the server in its own process \
+                         (cargo run --release -p fixture-server)"
+                    );
+                    warned = true;
+                }
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }

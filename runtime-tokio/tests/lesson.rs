@@ -94,3 +94,13 @@ fn a_connection_that_never_completes_times_out() {
         study_tests::check_connect_timeout(BINARY, client);
     }
 }
+
+#[test]
+fn scale_mode_fetches_and_sleeps_by_the_thousand() {
+    study_tests::check_scale(BINARY);
+}
+
+#[test]
+fn running_out_of_file_descriptors_says_what_to_do() {
+    study_tests::check_out_of_files(BINARY);
+}

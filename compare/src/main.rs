@@ -1,0 +1,618 @@
+//! The comparison: every runtime and client on the same workloads, each run its own
+//! process measured from outside, the median of several runs. It prints markdown tables,
+//! writes them and the raw data as JSON, and draws the lesson's timeline as SVG.
+//!
+//! Run with: `cargo run --release -p compare` (`-- --quick` for a short trial run)
+
+mod measure;
+mod timeline;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use measure::Measured;
+
+/// Compares the runtimes, the clients, and a thread per request, on the lesson and at scale.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+struct Args {
+    /// For the hidden `measure` step.
+    #[command(subcommand)]
+    step: Option<Step>,
+
+    /// Runs per configuration; the tables show the median.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+    runs: u64,
+
+    /// Where to write compare.json, compare.md and timeline.svg.
+    #[arg(long, value_name = "DIR", default_value = "target/compare")]
+    out: PathBuf,
+
+    /// A short trial run: one run each and small workloads. Not for measuring.
+    #[arg(long)]
+    quick: bool,
+}
+
+/// The steps `compare` runs as copies of itself.
+#[derive(Debug, Subcommand)]
+enum Step {
+    /// Runs one command and prints its measurements as JSON.
+    #[command(hide = true)]
+    Measure {
+        /// The command and its arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        command: Vec<String>,
+    },
+}
+
+/// The runtime binaries, by the name the tables use.
+const RUNTIMES: [(&str, &str); 3] = [
+    ("tokio", "runtime-tokio"),
+    ("async-std", "runtime-asyncstd"),
+    ("smol", "runtime-smol"),
+];
+
+/// The HTTP clients.
+const CLIENTS: [&str; 3] = ["hyper", "isahc", "surf"];
+
+/// The gather modes.
+const GATHERS: [&str; 2] = ["join", "spawn"];
+
+/// The lesson's latency per document: the ideal concurrent time.
+const LESSON_LATENCY_MS: f64 = 300.0;
+
+/// The scale workload's latency per document: the ideal time of N fetches at once.
+const SCALE_LATENCY_MS: f64 = 200.0;
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let outcome = match &args.step {
+        Some(Step::Measure { command }) => measure::measure_and_print(command),
+        None => compare(&args),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Builds the binaries, starts the fixture server, runs every workload, and reports.
+fn compare(args: &Args) -> anyhow::Result<()> {
+    let bin = build_release()?;
+    let server = Server::start(&bin.join("fixture-server"))?;
+    let runs = if args.quick { 1 } else { args.runs as usize };
+    let counts: &[usize] = if args.quick {
+        &[10, 100]
+    } else {
+        &[10, 100, 1_000, 10_000]
+    };
+    let sleeps = if args.quick { 10_000 } else { 100_000 };
+
+    let mut report = Comparison::default();
+    eprintln!("lesson: 3 runtimes x 3 clients x 2 gathers, {runs} run(s) each");
+    for (runtime, binary) in RUNTIMES {
+        for client in CLIENTS {
+            for gather in GATHERS {
+                let mut command = vec![
+                    "--json".to_owned(),
+                    format!("--client={client}"),
+                    format!("--gather={gather}"),
+                ];
+                command.extend(server.lesson_urls());
+                let samples = measure_runs(&bin.join(binary), &command, runs)?;
+                if let (("hyper", "join"), Some(first)) = ((client, gather), samples.first()) {
+                    report.timelines.push((runtime, first.stdout.clone()));
+                }
+                report
+                    .lesson
+                    .push(LessonRow::from_samples(runtime, client, gather, &samples));
+            }
+        }
+    }
+
+    eprintln!("scale: N = {counts:?} fetches, {runs} run(s) each");
+    for &count in counts {
+        for (runtime, binary) in RUNTIMES {
+            let command = scale_args(&server, count, 0);
+            let samples = measure_runs(&bin.join(binary), &command, runs)?;
+            report
+                .scale
+                .push(ScaleRow::from_samples(runtime, "hyper", count, &samples));
+        }
+        let command = vec![
+            "--json".to_owned(),
+            format!("--count={count}"),
+            format!("--base={}", server.base),
+        ];
+        let samples = measure_runs(&bin.join("threads-baseline"), &command, runs)?;
+        report
+            .scale
+            .push(ScaleRow::from_samples("threads", "ureq", count, &samples));
+    }
+
+    eprintln!("sleeps: {sleeps} gathered 1 s sleeps, against 1 for the baseline memory");
+    for (runtime, binary) in RUNTIMES {
+        let many = measure_runs(&bin.join(binary), &scale_args(&server, 0, sleeps), runs)?;
+        let one = measure_runs(&bin.join(binary), &scale_args(&server, 0, 1), runs)?;
+        report
+            .sleeps
+            .push(SleepRow::from_samples(runtime, sleeps, &many, &one));
+    }
+
+    report.check_targets(counts, sleeps);
+    let markdown = report.markdown(runs);
+    println!("{markdown}");
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let write = |name: &str, text: &str| {
+        let path = args.out.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+    };
+    write("compare.md", &markdown)?;
+    write(
+        "compare.json",
+        &serde_json::to_string_pretty(&report.json(runs))?,
+    )?;
+    timeline::draw(&args.out.join("timeline.svg"), &report.timelines)?;
+    eprintln!(
+        "wrote compare.md, compare.json and timeline.svg in {}",
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// The arguments of a scale run against the shared server.
+fn scale_args(server: &Server, count: usize, sleeps: usize) -> Vec<String> {
+    vec![
+        "scale".to_owned(),
+        "--json".to_owned(),
+        format!("--count={count}"),
+        format!("--sleeps={sleeps}"),
+        format!("--base={}", server.base),
+    ]
+}
+
+/// Builds every measured binary in release mode, and returns the directory they are in.
+fn build_release() -> anyhow::Result<PathBuf> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let packages = [
+        "runtime-tokio",
+        "runtime-asyncstd",
+        "runtime-smol",
+        "fixture-server",
+        "threads-baseline",
+    ];
+    eprintln!("building {} in release mode", packages.join(", "));
+    let mut build = Command::new(&cargo);
+    build.args(["build", "--release", "--locked"]);
+    for package in packages {
+        build.args(["-p", package]);
+    }
+    let status = build.status().context("cannot run cargo build")?;
+    if !status.success() {
+        bail!("cargo build --release failed");
+    }
+    let metadata = Command::new(&cargo)
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .output()
+        .context("cannot run cargo metadata")?;
+    let metadata: Value = serde_json::from_slice(&metadata.stdout)?;
+    let target = metadata["target_directory"]
+        .as_str()
+        .context("cargo metadata names no target directory")?;
+    Ok(Path::new(target).join("release"))
+}
+
+/// Runs `binary` with `args` `runs` times, each measured by a copy of this program.
+fn measure_runs(binary: &Path, args: &[String], runs: usize) -> anyhow::Result<Vec<Measured>> {
+    let me = std::env::current_exe().context("cannot find this program")?;
+    let mut samples = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let output = Command::new(&me)
+            .arg("measure")
+            .arg("--")
+            .arg(binary)
+            .args(args)
+            .output()
+            .with_context(|| format!("cannot measure {}", binary.display()))?;
+        if !output.status.success() {
+            bail!(
+                "measuring {} failed: {}",
+                binary.display(),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        samples.push(serde_json::from_slice(&output.stdout)?);
+    }
+    Ok(samples)
+}
+
+/// The fixture server, in its own process, killed on drop.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    /// Starts the server with the scale latency; the lesson's URLs ask for theirs.
+    fn start(binary: &Path) -> anyhow::Result<Server> {
+        let mut child = Command::new(binary)
+            .arg(format!("--latency-ms={SCALE_LATENCY_MS}"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("cannot start {}", binary.display()))?;
+        let mut line = String::new();
+        if let Some(stdout) = child.stdout.take() {
+            BufReader::new(stdout).read_line(&mut line)?;
+        }
+        let base = line.trim().to_owned();
+        if !base.starts_with("http://") {
+            let _ = child.kill();
+            bail!("the fixture server did not print its address");
+        }
+        Ok(Server { child, base })
+    }
+
+    /// The lesson's four documents, each asking for the lesson's latency.
+    fn lesson_urls(&self) -> Vec<String> {
+        ["f1040", "f1040ez", "f1040es", "f1040sb"]
+            .iter()
+            .map(|name| {
+                format!(
+                    "{}/pub/irs-pdf/{name}.pdf?latency_ms={LESSON_LATENCY_MS}",
+                    self.base
+                )
+            })
+            .collect()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The median of `values` (0 for none).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+/// The reports the samples printed, parsed (a sample that printed none gives `Null`).
+fn reports(samples: &[Measured]) -> Vec<Value> {
+    samples
+        .iter()
+        .map(|s| serde_json::from_str(&s.stdout).unwrap_or(Value::Null))
+        .collect()
+}
+
+/// The median of a measurement across samples.
+fn median_of(samples: &[Measured], pick: impl Fn(&Measured) -> f64) -> f64 {
+    median(samples.iter().map(pick).collect())
+}
+
+/// How many samples exited with a non-zero code.
+fn failed_runs(samples: &[Measured]) -> usize {
+    samples.iter().filter(|s| s.code != Some(0)).count()
+}
+
+/// One row of the lesson table.
+#[derive(Debug, Serialize)]
+struct LessonRow {
+    runtime: &'static str,
+    client: &'static str,
+    gather: &'static str,
+    concurrent_s: f64,
+    sequential_s: f64,
+    speedup: f64,
+    concurrent_over_ideal: f64,
+    cpu_ms: f64,
+    peak_rss_mb: f64,
+    peak_threads: f64,
+    failed_runs: usize,
+}
+
+impl LessonRow {
+    fn from_samples(
+        runtime: &'static str,
+        client: &'static str,
+        gather: &'static str,
+        samples: &[Measured],
+    ) -> LessonRow {
+        let reports = reports(samples);
+        let field = |pick: &dyn Fn(&Value) -> Option<f64>| {
+            median(reports.iter().filter_map(pick).collect())
+        };
+        let concurrent = field(&|r| r["concurrent"]["total_ms"].as_f64());
+        LessonRow {
+            runtime,
+            client,
+            gather,
+            concurrent_s: concurrent / 1000.0,
+            sequential_s: field(&|r| r["sequential"]["total_ms"].as_f64()) / 1000.0,
+            speedup: field(&|r| r["speedup"].as_f64()),
+            concurrent_over_ideal: concurrent / LESSON_LATENCY_MS,
+            cpu_ms: median_of(samples, |s| s.user_ms + s.sys_ms),
+            peak_rss_mb: median_of(samples, |s| s.max_rss_kib as f64 / 1024.0),
+            peak_threads: median_of(samples, |s| f64::from(s.peak_threads)),
+            failed_runs: failed_runs(samples),
+        }
+    }
+}
+
+/// One row of the scale table.
+#[derive(Debug, Serialize)]
+struct ScaleRow {
+    runtime: &'static str,
+    client: &'static str,
+    count: usize,
+    fetch_s: f64,
+    over_ideal: f64,
+    slowest_s: f64,
+    failed_fetches: f64,
+    cpu_ms: f64,
+    peak_rss_mb: f64,
+    peak_threads: f64,
+    errors: Vec<String>,
+}
+
+impl ScaleRow {
+    fn from_samples(
+        runtime: &'static str,
+        client: &'static str,
+        count: usize,
+        samples: &[Measured],
+    ) -> ScaleRow {
+        let reports = reports(samples);
+        let field = |name: &str| median(reports.iter().filter_map(|r| r[name].as_f64()).collect());
+        let fetch_ms = field("fetch_ms");
+        let succeeded = field("succeeded");
+        let mut errors: Vec<String> = reports
+            .iter()
+            .filter_map(|r| r["errors"].as_object())
+            .flat_map(|errors| errors.keys().cloned())
+            .collect();
+        errors.sort();
+        errors.dedup();
+        ScaleRow {
+            runtime,
+            client,
+            count,
+            fetch_s: fetch_ms / 1000.0,
+            over_ideal: fetch_ms / SCALE_LATENCY_MS,
+            slowest_s: field("slowest_fetch_ms") / 1000.0,
+            failed_fetches: count as f64 - succeeded,
+            cpu_ms: median_of(samples, |s| s.user_ms + s.sys_ms),
+            peak_rss_mb: median_of(samples, |s| s.max_rss_kib as f64 / 1024.0),
+            peak_threads: median_of(samples, |s| f64::from(s.peak_threads)),
+            errors,
+        }
+    }
+}
+
+/// One row of the sleeps table.
+#[derive(Debug, Serialize)]
+struct SleepRow {
+    runtime: &'static str,
+    sleeps: usize,
+    total_s: f64,
+    peak_rss_mb: f64,
+    baseline_rss_mb: f64,
+    bytes_per_sleep: f64,
+    cpu_ms: f64,
+}
+
+impl SleepRow {
+    fn from_samples(
+        runtime: &'static str,
+        sleeps: usize,
+        many: &[Measured],
+        one: &[Measured],
+    ) -> SleepRow {
+        let reports = reports(many);
+        let total_ms = median(
+            reports
+                .iter()
+                .filter_map(|r| r["sleep_ms"].as_f64())
+                .collect(),
+        );
+        let rss = median_of(many, |s| s.max_rss_kib as f64);
+        let baseline = median_of(one, |s| s.max_rss_kib as f64);
+        SleepRow {
+            runtime,
+            sleeps,
+            total_s: total_ms / 1000.0,
+            peak_rss_mb: rss / 1024.0,
+            baseline_rss_mb: baseline / 1024.0,
+            bytes_per_sleep: (rss - baseline) * 1024.0 / sleeps as f64,
+            cpu_ms: median_of(many, |s| s.user_ms + s.sys_ms),
+        }
+    }
+}
+
+/// Everything measured, and the targets checked.
+#[derive(Debug, Default)]
+struct Comparison {
+    lesson: Vec<LessonRow>,
+    scale: Vec<ScaleRow>,
+    sleeps: Vec<SleepRow>,
+    targets: Vec<(String, bool, String)>,
+    /// The first lesson run of each runtime with hyper and join, for the timeline.
+    timelines: Vec<(&'static str, String)>,
+}
+
+impl Comparison {
+    /// Checks the issue's targets, and notes each as met or missed with the number.
+    fn check_targets(&mut self, counts: &[usize], sleeps: usize) {
+        let biggest = counts.iter().copied().max().unwrap_or(0);
+        for row in self
+            .scale
+            .iter()
+            .filter(|r| r.count == biggest && r.client == "hyper")
+        {
+            self.targets.push((
+                format!(
+                    "{biggest} fetches at once on {} finish within 1.5 x ideal",
+                    row.runtime
+                ),
+                row.over_ideal <= 1.5 && row.failed_fetches == 0.0,
+                format!(
+                    "{:.2} x ideal, {} failed",
+                    row.over_ideal, row.failed_fetches
+                ),
+            ));
+        }
+        for row in &self.sleeps {
+            self.targets.push((
+                format!(
+                    "{sleeps} gathered 1 s sleeps on {} finish within 1.1 s",
+                    row.runtime
+                ),
+                row.total_s <= 1.1,
+                format!("{:.3} s", row.total_s),
+            ));
+            self.targets.push((
+                format!("a sleeping future on {} costs under 0.5 KB", row.runtime),
+                row.bytes_per_sleep < 512.0,
+                format!("{:.0} bytes", row.bytes_per_sleep),
+            ));
+        }
+    }
+
+    /// The tables and the targets, as markdown.
+    fn markdown(&self, runs: usize) -> String {
+        let mut out = format!("Median of {runs} run(s) each.\n\n");
+        out.push_str(&format!(
+            "### The lesson: 4 documents, {LESSON_LATENCY_MS} ms latency each\n\n\
+             | runtime | client | gather | concurrent s | sequential s | speedup | \
+             concurrent / ideal | CPU ms | peak RSS MB | threads |\n\
+             | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+        ));
+        for r in &self.lesson {
+            out.push_str(&format!(
+                "| {} | {} | {} | {:.3} | {:.3} | {:.2} | {:.2} | {:.0} | {:.1} | {:.0} |{}\n",
+                r.runtime,
+                r.client,
+                r.gather,
+                r.concurrent_s,
+                r.sequential_s,
+                r.speedup,
+                r.concurrent_over_ideal,
+                r.cpu_ms,
+                r.peak_rss_mb,
+                r.peak_threads,
+                failed_note(r.failed_runs),
+            ));
+        }
+        out.push_str(&format!(
+            "\n### Scale: N small documents at once, {SCALE_LATENCY_MS} ms latency each\n\n\
+             | runtime | client | N | total s | total / ideal | slowest s | failed | CPU ms | \
+             peak RSS MB | threads |\n\
+             | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+        ));
+        for r in &self.scale {
+            out.push_str(&format!(
+                "| {} | {} | {} | {:.3} | {:.2} | {:.3} | {:.0} | {:.0} | {:.1} | {:.0} |\n",
+                r.runtime,
+                r.client,
+                r.count,
+                r.fetch_s,
+                r.over_ideal,
+                r.slowest_s,
+                r.failed_fetches,
+                r.cpu_ms,
+                r.peak_rss_mb,
+                r.peak_threads,
+            ));
+        }
+        let errors: Vec<&String> = self.scale.iter().flat_map(|r| &r.errors).collect();
+        if !errors.is_empty() {
+            out.push_str("\nErrors seen at scale:\n\n");
+            for error in errors {
+                out.push_str(&format!("- {error}\n"));
+            }
+        }
+        out.push_str(
+            "\n### Gathered sleeps of 1 s\n\n\
+             | runtime | sleeps | total s | peak RSS MB | RSS with 1 sleep MB | bytes per sleep | CPU ms |\n\
+             | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+        );
+        for r in &self.sleeps {
+            out.push_str(&format!(
+                "| {} | {} | {:.3} | {:.1} | {:.1} | {:.0} | {:.0} |\n",
+                r.runtime,
+                r.sleeps,
+                r.total_s,
+                r.peak_rss_mb,
+                r.baseline_rss_mb,
+                r.bytes_per_sleep,
+                r.cpu_ms
+            ));
+        }
+        out.push_str("\n### Targets\n\n");
+        for (target, met, value) in &self.targets {
+            let mark = if *met { "met" } else { "**MISSED**" };
+            out.push_str(&format!("- {mark}: {target} ({value})\n"));
+        }
+        out
+    }
+
+    /// Everything, as JSON.
+    fn json(&self, runs: usize) -> Value {
+        let targets: Vec<Value> = self
+            .targets
+            .iter()
+            .map(|(target, met, value)| json!({"target": target, "met": met, "value": value}))
+            .collect();
+        let seconds = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        json!({
+            "measured_at_unix": seconds,
+            "cores": std::thread::available_parallelism().map_or(0, usize::from),
+            "runs": runs,
+            "lesson": self.lesson,
+            "scale": self.scale,
+            "sleeps": self.sleeps,
+            "targets": targets,
+        })
+    }
+}
+
+/// A note for a row some of whose runs failed.
+fn failed_note(failed: usize) -> String {
+    if failed == 0 {
+        String::new()
+    } else {
+        format!(" ({failed} run(s) failed)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_takes_the_middle() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert_eq!(median(Vec::new()), 0.0);
+    }
+}
