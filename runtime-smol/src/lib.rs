@@ -35,9 +35,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Report> {
     // A `LocalExecutor` runs its tasks wherever it is polled: `block_on` polls it on this
     // thread, and drives async-io's reactor from here while it waits.
     let executor = Rc::new(smol::LocalExecutor::new());
-    let smol = Smol {
-        executor: executor.clone(),
-    };
+    let smol = Smol::new(executor.clone());
     let lesson = fetch_clients::run(smol, cli, &urls);
     Ok(smol::block_on(executor.run(lesson))?)
 }
@@ -47,6 +45,13 @@ pub fn run(cli: &Cli) -> anyhow::Result<Report> {
 #[derive(Debug, Clone)]
 pub struct Smol {
     executor: Rc<smol::LocalExecutor<'static>>,
+}
+
+impl Smol {
+    /// A handle that spawns local tasks on `executor`.
+    pub fn new(executor: Rc<smol::LocalExecutor<'static>>) -> Smol {
+        Smol { executor }
+    }
 }
 
 impl Runtime for Smol {

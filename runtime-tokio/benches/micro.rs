@@ -1,0 +1,95 @@
+//! Micro-benchmarks of tokio's current-thread runtime: spawning and joining an empty local
+//! task, a yield round-trip, a loopback fetch of a small document, and (printed first) how
+//! late a 1 ms timer fires. Benchmarks, not tests: numbers, no verdicts.
+//!
+//! Run with: `cargo bench -p runtime-tokio`
+
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use divan::Bencher;
+use divan::counter::ItemsCount;
+
+use fetch_clients::HyperClient;
+use fetch_core::{Cli, Fetch};
+use fixture_server::Fixture;
+use runtime_tokio::Tokio;
+
+/// How many operations one timed iteration runs, so that `block_on` itself weighs little.
+const BATCH: usize = 100;
+
+/// How many 1 ms sleeps the lateness measurement takes.
+const SLEEPS: usize = 200;
+
+fn main() {
+    timer_lateness();
+    divan::main();
+}
+
+/// A current-thread runtime and a `LocalSet`, built once per benchmark.
+fn executor() -> (tokio::runtime::Runtime, tokio::task::LocalSet) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    (runtime, tokio::task::LocalSet::new())
+}
+
+/// Spawns an empty local task and awaits it.
+#[divan::bench]
+fn spawn_join(bencher: Bencher) {
+    let (runtime, local) = executor();
+    bencher.counter(ItemsCount::new(BATCH)).bench_local(|| {
+        local.block_on(&runtime, async {
+            for _ in 0..BATCH {
+                let _ = tokio::task::spawn_local(async {}).await;
+            }
+        });
+    });
+}
+
+/// Yields to the executor and comes back.
+#[divan::bench]
+fn yield_round_trip(bencher: Bencher) {
+    let (runtime, local) = executor();
+    bencher.counter(ItemsCount::new(BATCH)).bench_local(|| {
+        local.block_on(&runtime, async {
+            for _ in 0..BATCH {
+                tokio::task::yield_now().await;
+            }
+        });
+    });
+}
+
+/// Fetches a 1 KiB document from a fixture server on loopback, with no latency.
+#[divan::bench]
+fn loopback_fetch(bencher: Bencher) {
+    let (runtime, local) = executor();
+    let fixture = Fixture::start(0, Duration::ZERO).expect("a fixture server");
+    let url = fetch_core::fetch::parse_url(&fixture.url("/doc/1")).expect("a URL");
+    let options = Cli::parse_from(["bench"]).client_options();
+    let client = HyperClient::new(Tokio, &options).expect("a client");
+    bencher.bench_local(|| {
+        local.block_on(&runtime, async {
+            client.fetch(&url).await.expect("a fetch");
+        });
+    });
+}
+
+/// Prints how late a 1 ms sleep wakes up: the mean and the 99th percentile.
+fn timer_lateness() {
+    let (runtime, local) = executor();
+    let mut late = local.block_on(&runtime, async {
+        let mut late = Vec::with_capacity(SLEEPS);
+        for _ in 0..SLEEPS {
+            let start = Instant::now();
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            late.push(start.elapsed().saturating_sub(Duration::from_millis(1)));
+        }
+        late
+    });
+    late.sort();
+    let mean = late.iter().sum::<Duration>() / SLEEPS as u32;
+    let p99 = late[SLEEPS * 99 / 100];
+    println!("timer_lateness_1ms (tokio, {SLEEPS} sleeps): mean {mean:?}, p99 {p99:?}");
+}
