@@ -24,6 +24,7 @@ use fetch_core::fetch::error_chain;
 use fetch_core::{ClientOptions, Fetch, FetchError, Fetched, Runtime, TlsProblem};
 
 use crate::SetupError;
+use crate::body::check_announced;
 
 /// How a runtime resolves names and opens connections for hyper.
 ///
@@ -154,9 +155,7 @@ impl<C: Connect> HyperClient<C> {
             let header = |name| response.headers().get(name)?.to_str().ok();
             let location = header(LOCATION).map(str::to_owned);
             let announced: Option<u64> = header(CONTENT_LENGTH).and_then(|n| n.parse().ok());
-            if announced.is_some_and(|n| n > max) {
-                return Err(FetchError::BodyTooLarge { max });
-            }
+            check_announced(announced, max)?;
             let mut body = response.into_body();
             let mut bytes = 0;
             while let Some(frame) = body.frame().await {

@@ -4,7 +4,6 @@
 //! rustls-ffi) on that agent thread; the runtime under study only awaits completions. The
 //! thread census shows the agent beside the executor.
 
-use futures::AsyncReadExt;
 use isahc::config::{Configurable, RedirectPolicy};
 use isahc::error::ErrorKind;
 use isahc::http::header::{CONTENT_LENGTH, LOCATION};
@@ -16,6 +15,7 @@ use fetch_core::fetch::error_chain;
 use fetch_core::{ClientOptions, Fetch, FetchError, Fetched, TlsProblem};
 
 use crate::SetupError;
+use crate::body::read_capped;
 
 /// The isahc client. It follows no redirect: the driver does, for every client.
 #[derive(Debug, Clone)]
@@ -73,28 +73,9 @@ impl Fetch for IsahcClient {
         let status = response.status().as_u16();
         let header = |name| response.headers().get(name)?.to_str().ok();
         let location = header(LOCATION).map(str::to_owned);
-        let max = self.options.max_body;
-        let announced: Option<u64> = header(CONTENT_LENGTH).and_then(|n| n.parse().ok());
-        if announced.is_some_and(|n| n > max) {
-            return Err(FetchError::BodyTooLarge { max });
-        }
+        let announced = header(CONTENT_LENGTH).and_then(|n| n.parse().ok());
         // Dropping the response part-way (an error, the cap) aborts the transfer.
-        let body = response.body_mut();
-        let mut buffer = vec![0; 64 * 1024];
-        let mut bytes = 0;
-        loop {
-            let n = body
-                .read(&mut buffer)
-                .await
-                .map_err(|err| FetchError::Truncated(err.to_string()))?;
-            if n == 0 {
-                break;
-            }
-            bytes += n as u64;
-            if bytes > max {
-                return Err(FetchError::BodyTooLarge { max });
-            }
-        }
+        let bytes = read_capped(response.body_mut(), announced, self.options.max_body).await?;
         Ok(Fetched {
             status,
             bytes,

@@ -18,6 +18,7 @@ use fetch_core::report::Live;
 use fetch_core::{Cli, ClientKind, Demo, Reactive, Report};
 use fetch_core::{reactive, scale};
 
+mod body;
 pub mod hyper;
 pub mod isahc;
 pub mod surf;

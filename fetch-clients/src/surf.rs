@@ -14,7 +14,6 @@
 use std::io::{self, BufReader};
 use std::sync::Arc;
 
-use futures::AsyncReadExt;
 use http_client::h1::H1Client;
 use rustls_018 as rustls;
 use url::Url;
@@ -22,6 +21,7 @@ use url::Url;
 use fetch_core::{ClientOptions, Fetch, FetchError, Fetched, TlsProblem};
 
 use crate::SetupError;
+use crate::body::read_capped;
 
 /// The surf client, over the h1 client. It follows no redirect: `with_http_client` adds no
 /// redirect middleware, and the driver follows them for every client.
@@ -82,26 +82,8 @@ impl Fetch for SurfClient {
         let location = response
             .header("Location")
             .map(|values| values.last().as_str().to_owned());
-        let max = self.max_body;
         let announced = response.len().map(|n| n as u64);
-        if announced.is_some_and(|n| n > max) {
-            return Err(FetchError::BodyTooLarge { max });
-        }
-        let mut buffer = vec![0; 64 * 1024];
-        let mut bytes = 0;
-        loop {
-            let n = response
-                .read(&mut buffer)
-                .await
-                .map_err(|err| FetchError::Truncated(err.to_string()))?;
-            if n == 0 {
-                break;
-            }
-            bytes += n as u64;
-            if bytes > max {
-                return Err(FetchError::BodyTooLarge { max });
-            }
-        }
+        let bytes = read_capped(&mut response, announced, self.max_body).await?;
         // The h1 client ends a body that is cut short with a plain end of file: compare.
         if let Some(announced) = announced.filter(|n| *n != bytes) {
             return Err(FetchError::Truncated(format!(

@@ -91,7 +91,11 @@ pub(crate) async fn serve<S: Conn>(mut stream: S, latency: Duration) {
         // A client that sends nothing in time, or hangs up, gets no answer.
         _ => return,
     };
-    tokio::time::sleep(latency).await;
+    // tokio's timer has a millisecond granularity: even a zero sleep would wait for the
+    // next tick, so a zero latency skips the timer.
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     // The client may have gone: nothing to do about a failed write but stop.
     let _ = answer_with(&mut stream, answer).await;
 }
