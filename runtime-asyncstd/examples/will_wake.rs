@@ -1,0 +1,16 @@
+//! Does a clone of the waker that async-std's `block_on` hands out `will_wake` the
+//! original? async-io (under surf's sockets) relies on the answer: when it is "no",
+//! async-io wakes the stored waker on every poll, and the task spins. See
+//! docs/BENCHMARKS.md.
+//!
+//! Run with: `cargo run --release -p runtime-asyncstd --example will_wake`
+
+use std::future::poll_fn;
+use std::task::Poll;
+
+fn main() {
+    let stable = async_std::task::block_on(poll_fn(|cx| {
+        Poll::Ready(cx.waker().clone().will_wake(cx.waker()))
+    }));
+    println!("async-std block_on: a clone of its waker will_wake the original: {stable}");
+}
