@@ -14,8 +14,12 @@
 
 use std::path::PathBuf;
 
+use url::Url;
+
 use fetch_core::report::Live;
-use fetch_core::{Cli, ClientKind, Demo, Reactive, Report};
+use fetch_core::{
+    Cli, ClientKind, ClientOptions, Demo, Fetch, FetchError, Fetched, Reactive, Report,
+};
 use fetch_core::{reactive, scale};
 
 mod body;
@@ -52,11 +56,55 @@ pub enum SetupError {
     },
 }
 
+/// The client `--client` names, as one type, so that each demo is written once.
+#[derive(Debug, Clone)]
+pub enum Client<C> {
+    /// hyper over the runtime's own sockets.
+    Hyper(HyperClient<C>),
+    /// isahc, on curl's agent thread.
+    Isahc(IsahcClient),
+    /// surf's h1 client, on async-std's sockets.
+    Surf(SurfClient),
+}
+
+impl<C: Connect> Client<C> {
+    /// Builds the client of kind `kind`; hyper opens its connections with `connector`.
+    pub fn new(
+        kind: ClientKind,
+        connector: C,
+        options: &ClientOptions,
+    ) -> Result<Self, SetupError> {
+        Ok(match kind {
+            ClientKind::Hyper => Client::Hyper(HyperClient::new(connector, options)?),
+            ClientKind::Isahc => Client::Isahc(IsahcClient::new(options)?),
+            ClientKind::Surf => Client::Surf(SurfClient::new(options)?),
+        })
+    }
+}
+
+impl<C: Connect> Fetch for Client<C> {
+    fn name(&self) -> &'static str {
+        match self {
+            Client::Hyper(client) => client.name(),
+            Client::Isahc(client) => client.name(),
+            Client::Surf(client) => client.name(),
+        }
+    }
+
+    async fn fetch(&self, url: &Url) -> Result<Fetched, FetchError> {
+        match self {
+            Client::Hyper(client) => client.fetch(url).await,
+            Client::Isahc(client) => client.fetch(url).await,
+            Client::Surf(client) => client.fetch(url).await,
+        }
+    }
+}
+
 /// Plays the demo the command line asks for on `runtime`, with the client chosen by
 /// `--client` where it fetches.
 ///
 /// This is the one place that turns the flags into a demo and a client, for the three
-/// runtimes.
+/// runtimes. A client is built only for the demos that fetch: isahc's starts a thread.
 pub async fn run<C: Connect + Reactive>(
     runtime: C,
     cli: &Cli,
@@ -64,21 +112,12 @@ pub async fn run<C: Connect + Reactive>(
 ) -> Result<Report, SetupError> {
     let live = Live { quiet: cli.json };
     let options = cli.client_options();
+    let timeout = cli.timeout;
     Ok(match &cli.demo {
-        None => Report::Lesson(match cli.client {
-            ClientKind::Hyper => {
-                let client = HyperClient::new(runtime.clone(), &options)?;
-                fetch_core::run(runtime, client, cli, urls).await
-            }
-            ClientKind::Isahc => {
-                let client = IsahcClient::new(&options)?;
-                fetch_core::run(runtime, client, cli, urls).await
-            }
-            ClientKind::Surf => {
-                let client = SurfClient::new(&options)?;
-                fetch_core::run(runtime, client, cli, urls).await
-            }
-        }),
+        None => {
+            let client = Client::new(cli.client, runtime.clone(), &options)?;
+            Report::Lesson(fetch_core::run(runtime, client, cli, urls).await)
+        }
         Some(Demo::Sleep) => fetch_core::sleep::alone(&runtime, live).await,
         Some(Demo::Starve) => Report::Starve(fetch_core::starve::demo(&runtime, live).await),
         Some(Demo::Scale(args)) => {
@@ -87,39 +126,13 @@ pub async fn run<C: Connect + Reactive>(
                 .clone()
                 .or_else(|| base_of(urls))
                 .unwrap_or_default();
-            let timeout = cli.timeout;
-            Report::Scale(match cli.client {
-                ClientKind::Hyper => {
-                    let client = HyperClient::new(runtime.clone(), &options)?;
-                    scale::demo(runtime, client, args, &base, timeout, live).await
-                }
-                ClientKind::Isahc => {
-                    let client = IsahcClient::new(&options)?;
-                    scale::demo(runtime, client, args, &base, timeout, live).await
-                }
-                ClientKind::Surf => {
-                    let client = SurfClient::new(&options)?;
-                    scale::demo(runtime, client, args, &base, timeout, live).await
-                }
-            })
+            let client = Client::new(cli.client, runtime.clone(), &options)?;
+            Report::Scale(scale::demo(runtime, client, args, &base, timeout, live).await)
         }
         Some(Demo::Reactive(args)) => {
             let url = urls.first().cloned().unwrap_or_default();
-            let timeout = cli.timeout;
-            Report::Reactive(match cli.client {
-                ClientKind::Hyper => {
-                    let client = HyperClient::new(runtime.clone(), &options)?;
-                    reactive::demo(runtime, client, args, url, timeout, live).await
-                }
-                ClientKind::Isahc => {
-                    let client = IsahcClient::new(&options)?;
-                    reactive::demo(runtime, client, args, url, timeout, live).await
-                }
-                ClientKind::Surf => {
-                    let client = SurfClient::new(&options)?;
-                    reactive::demo(runtime, client, args, url, timeout, live).await
-                }
-            })
+            let client = Client::new(cli.client, runtime.clone(), &options)?;
+            Report::Reactive(reactive::demo(runtime, client, args, url, timeout, live).await)
         }
     })
 }

@@ -40,7 +40,7 @@ pub struct Session<R, F> {
 /// `join` polls all the fetch futures from the calling task, as `asyncio.gather` does;
 /// `spawn` makes each one a local task of the runtime (see [`Runtime::gather_spawn`]).
 /// Each fetch's offsets count from `run_start`, the start of the whole run.
-pub async fn concurrent<R: Runtime + 'static, F: Fetch + 'static>(
+pub async fn concurrent<R: Runtime, F: Fetch + 'static>(
     session: &Rc<Session<R, F>>,
     urls: &[String],
     mode: GatherMode,

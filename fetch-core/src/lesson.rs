@@ -21,7 +21,7 @@ const CENSUS_DELAY: Duration = Duration::from_millis(50);
 /// Plays the lesson on `runtime` with `client`: the URLs fetched concurrently then one by
 /// one, the `mysleep` demo, and the thread census. Must be awaited on the executor's thread,
 /// which the census marks as such.
-pub async fn run<R: Runtime + 'static, F: Fetch + 'static>(
+pub async fn run<R: Runtime, F: Fetch + 'static>(
     runtime: R,
     client: F,
     cli: &Cli,

@@ -132,7 +132,8 @@ impl Report {
                     .fetches()
                     .filter_map(|f| Some((f.url.clone(), f.error.as_deref()?)))
                     .collect();
-                (lines.clone(), lines.len(), run.fetches().count(), "fetches")
+                let failed = lines.len();
+                (lines, failed, run.fetches().count(), "fetches")
             }
             Report::Reactive(demo) => {
                 let lines: Vec<_> = demo
@@ -140,7 +141,8 @@ impl Report {
                     .iter()
                     .filter_map(|t| Some((t.task.to_owned(), t.error.as_deref()?)))
                     .collect();
-                (lines.clone(), lines.len(), demo.tasks.len(), "tasks")
+                let failed = lines.len();
+                (lines, failed, demo.tasks.len(), "tasks")
             }
             Report::Scale(scale) => {
                 let lines = scale
