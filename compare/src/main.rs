@@ -15,8 +15,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use fetch_core::lesson::LessonReport;
+use fetch_core::scale::ScaleReport;
 use measure::Measured;
 
 /// Compares the runtimes, the clients, and a thread per request, on the lesson and at scale.
@@ -52,21 +55,14 @@ enum Step {
     },
 }
 
-/// The runtime binaries, by the name the tables use.
-const RUNTIMES: [(&str, &str); 3] = [
-    ("tokio", "runtime-tokio"),
-    ("async-std", "runtime-asyncstd"),
-    ("smol", "runtime-smol"),
-];
-
 /// The HTTP clients.
 const CLIENTS: [&str; 3] = ["hyper", "isahc", "surf"];
 
 /// The gather modes.
 const GATHERS: [&str; 2] = ["join", "spawn"];
 
-/// The lesson's latency per document: the ideal concurrent time.
-const LESSON_LATENCY_MS: f64 = 300.0;
+/// The lesson's latency per document, the fixture's default: the ideal concurrent time.
+const LESSON_LATENCY_MS: f64 = fetch_core::LESSON_LATENCY.as_millis() as f64;
 
 /// The scale workload's latency per document: the ideal time of N fetches at once.
 const SCALE_LATENCY_MS: f64 = 200.0;
@@ -88,7 +84,8 @@ fn main() -> ExitCode {
 
 /// Builds the binaries, starts the fixture server, runs every workload, and reports.
 fn compare(args: &Args) -> anyhow::Result<()> {
-    let bin = build_release()?;
+    let workspace = Workspace::read()?;
+    let bin = build_release(&workspace)?;
     let server = Server::start(&bin.join("fixture-server"))?;
     let runs = if args.quick { 1 } else { args.runs as usize };
     let counts: &[usize] = if args.quick {
@@ -99,8 +96,14 @@ fn compare(args: &Args) -> anyhow::Result<()> {
     let sleeps = if args.quick { 10_000 } else { 100_000 };
 
     let mut report = Comparison::default();
-    eprintln!("lesson: 3 runtimes x 3 clients x 2 gathers, {runs} run(s) each");
-    for (runtime, binary) in RUNTIMES {
+    let runtimes = &workspace.runtimes;
+    eprintln!(
+        "lesson: {} runtimes x {} clients x {} gathers, {runs} run(s) each",
+        runtimes.len(),
+        CLIENTS.len(),
+        GATHERS.len()
+    );
+    for (runtime, binary) in runtimes {
         for client in CLIENTS {
             for gather in GATHERS {
                 let mut command = vec![
@@ -110,24 +113,24 @@ fn compare(args: &Args) -> anyhow::Result<()> {
                 ];
                 command.extend(server.lesson_urls());
                 let samples = measure_runs(&bin.join(binary), &command, runs)?;
-                if let (("hyper", "join"), Some(first)) = ((client, gather), samples.first()) {
-                    report.timelines.push((runtime, first.stdout.clone()));
+                let reports: Vec<LessonReport> = parse_reports(binary, &samples)?;
+                if let (("hyper", "join"), Some(first)) = ((client, gather), reports.first()) {
+                    report.timelines.push(first.clone());
                 }
-                report
-                    .lesson
-                    .push(LessonRow::from_samples(runtime, client, gather, &samples));
+                let row = LessonRow::from_samples(runtime, client, gather, &samples, &reports)?;
+                report.lesson.push(row);
             }
         }
     }
 
     eprintln!("scale: N = {counts:?} fetches, {runs} run(s) each");
     for &count in counts {
-        for (runtime, binary) in RUNTIMES {
+        for (runtime, binary) in runtimes {
             let command = scale_args(&server, count, 0);
             let samples = measure_runs(&bin.join(binary), &command, runs)?;
-            report
-                .scale
-                .push(ScaleRow::from_samples(runtime, "hyper", count, &samples));
+            let reports = parse_reports(binary, &samples)?;
+            let row = ScaleRow::from_samples(runtime, "hyper", count, &samples, &reports)?;
+            report.scale.push(row);
         }
         let command = vec![
             "--json".to_owned(),
@@ -135,18 +138,18 @@ fn compare(args: &Args) -> anyhow::Result<()> {
             format!("--base={}", server.base),
         ];
         let samples = measure_runs(&bin.join("threads-baseline"), &command, runs)?;
-        report
-            .scale
-            .push(ScaleRow::from_samples("threads", "ureq", count, &samples));
+        let reports = parse_reports("threads-baseline", &samples)?;
+        let row = ScaleRow::from_samples("threads", "ureq", count, &samples, &reports)?;
+        report.scale.push(row);
     }
 
     eprintln!("sleeps: {sleeps} gathered 1 s sleeps, against 1 for the baseline memory");
-    for (runtime, binary) in RUNTIMES {
+    for (runtime, binary) in runtimes {
         let many = measure_runs(&bin.join(binary), &scale_args(&server, 0, sleeps), runs)?;
         let one = measure_runs(&bin.join(binary), &scale_args(&server, 0, 1), runs)?;
-        report
-            .sleeps
-            .push(SleepRow::from_samples(runtime, sleeps, &many, &one));
+        let reports = parse_reports(binary, &many)?;
+        let row = SleepRow::from_samples(runtime, sleeps, &many, &one, &reports)?;
+        report.sleeps.push(row);
     }
 
     report.check_targets(counts, sleeps);
@@ -182,18 +185,73 @@ fn scale_args(server: &Server, count: usize, sleeps: usize) -> Vec<String> {
     ]
 }
 
+/// What compare needs of the workspace, from `cargo metadata`.
+struct Workspace {
+    /// Where cargo builds.
+    target: PathBuf,
+    /// Every runtime crate that fetches, as (runtime name, package name): the workspace's
+    /// members named `runtime-*`, each naming its runtime under `[package.metadata.study]`.
+    runtimes: Vec<(String, String)>,
+}
+
+impl Workspace {
+    /// Reads the workspace's metadata.
+    fn read() -> anyhow::Result<Workspace> {
+        let metadata = Command::new(cargo())
+            .args(["metadata", "--format-version", "1", "--no-deps"])
+            .output()
+            .context("cannot run cargo metadata")?;
+        if !metadata.status.success() {
+            bail!(
+                "cargo metadata failed: {}",
+                String::from_utf8_lossy(&metadata.stderr)
+            );
+        }
+        let metadata: Value = serde_json::from_slice(&metadata.stdout)?;
+        let target = metadata["target_directory"]
+            .as_str()
+            .context("cargo metadata names no target directory")?;
+        Ok(Workspace {
+            target: PathBuf::from(target),
+            runtimes: runtime_crates(&metadata)?,
+        })
+    }
+}
+
+/// The runtime crates that fetch, from the workspace's metadata, in name order.
+fn runtime_crates(metadata: &Value) -> anyhow::Result<Vec<(String, String)>> {
+    let packages = metadata["packages"]
+        .as_array()
+        .context("cargo metadata lists no packages")?;
+    let mut runtimes = Vec::new();
+    for package in packages {
+        let name = package["name"].as_str().unwrap_or_default();
+        if !name.starts_with("runtime-") {
+            continue;
+        }
+        let study = &package["metadata"]["study"];
+        let runtime = study["runtime"].as_str().with_context(|| {
+            format!("{name}/Cargo.toml has no [package.metadata.study] runtime = \"…\"")
+        })?;
+        if study["fetches"].as_bool().unwrap_or(true) {
+            runtimes.push((runtime.to_owned(), name.to_owned()));
+        }
+    }
+    runtimes.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(runtimes)
+}
+
+/// The cargo that runs this program, or the one on the path.
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
 /// Builds every measured binary in release mode, and returns the directory they are in.
-fn build_release() -> anyhow::Result<PathBuf> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let packages = [
-        "runtime-tokio",
-        "runtime-asyncstd",
-        "runtime-smol",
-        "fixture-server",
-        "threads-baseline",
-    ];
+fn build_release(workspace: &Workspace) -> anyhow::Result<PathBuf> {
+    let mut packages: Vec<&str> = workspace.runtimes.iter().map(|(_, p)| p.as_str()).collect();
+    packages.extend(["fixture-server", "threads-baseline"]);
     eprintln!("building {} in release mode", packages.join(", "));
-    let mut build = Command::new(&cargo);
+    let mut build = Command::new(cargo());
     build.args(["build", "--release", "--locked"]);
     for package in packages {
         build.args(["-p", package]);
@@ -202,15 +260,30 @@ fn build_release() -> anyhow::Result<PathBuf> {
     if !status.success() {
         bail!("cargo build --release failed");
     }
-    let metadata = Command::new(&cargo)
-        .args(["metadata", "--format-version", "1", "--no-deps"])
-        .output()
-        .context("cannot run cargo metadata")?;
-    let metadata: Value = serde_json::from_slice(&metadata.stdout)?;
-    let target = metadata["target_directory"]
-        .as_str()
-        .context("cargo metadata names no target directory")?;
-    Ok(Path::new(target).join("release"))
+    Ok(workspace.target.join("release"))
+}
+
+/// The reports the samples of `binary` printed, read as the type fetch-core writes. A run
+/// that printed no report, or one with a field missing, is an error that names both.
+fn parse_reports<T: DeserializeOwned>(
+    binary: &str,
+    samples: &[Measured],
+) -> anyhow::Result<Vec<T>> {
+    samples
+        .iter()
+        .map(|sample| {
+            serde_json::from_str(&sample.stdout).with_context(|| {
+                let exit = match sample.code {
+                    Some(code) => format!("exit code {code}"),
+                    None => "killed by a signal".to_owned(),
+                };
+                let said = sample.stderr.trim();
+                format!(
+                    "{binary} printed no report that compare can read ({exit}; stderr: {said:?})"
+                )
+            })
+        })
+        .collect()
 }
 
 /// Runs `binary` with `args` `runs` times, each measured by a copy of this program.
@@ -266,14 +339,10 @@ impl Server {
 
     /// The lesson's four documents, each asking for the lesson's latency.
     fn lesson_urls(&self) -> Vec<String> {
-        ["f1040", "f1040ez", "f1040es", "f1040sb"]
+        let latency = fetch_core::LESSON_LATENCY.as_millis();
+        fetch_core::SEED_PATHS
             .iter()
-            .map(|name| {
-                format!(
-                    "{}/pub/irs-pdf/{name}.pdf?latency_ms={LESSON_LATENCY_MS}",
-                    self.base
-                )
-            })
+            .map(|path| format!("{}{path}?latency_ms={latency}", self.base))
             .collect()
     }
 }
@@ -285,27 +354,28 @@ impl Drop for Server {
     }
 }
 
-/// The median of `values` (0 for none).
-fn median(mut values: Vec<f64>) -> f64 {
+/// The median of `values`; of no values, an error that says of what.
+fn median(mut values: Vec<f64>, what: &str) -> anyhow::Result<f64> {
     values.sort_by(f64::total_cmp);
-    match values.len() {
-        0 => 0.0,
+    Ok(match values.len() {
+        0 => bail!("no samples of {what}: a median of nothing is not 0"),
         n if n % 2 == 1 => values[n / 2],
         n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
-    }
-}
-
-/// The reports the samples printed, parsed (a sample that printed none gives `Null`).
-fn reports(samples: &[Measured]) -> Vec<Value> {
-    samples
-        .iter()
-        .map(|s| serde_json::from_str(&s.stdout).unwrap_or(Value::Null))
-        .collect()
+    })
 }
 
 /// The median of a measurement across samples.
-fn median_of(samples: &[Measured], pick: impl Fn(&Measured) -> f64) -> f64 {
-    median(samples.iter().map(pick).collect())
+fn median_of(
+    samples: &[Measured],
+    what: &str,
+    pick: impl Fn(&Measured) -> f64,
+) -> anyhow::Result<f64> {
+    median(samples.iter().map(pick).collect(), what)
+}
+
+/// The median of a field across reports.
+fn median_in<T>(reports: &[T], what: &str, pick: impl Fn(&T) -> f64) -> anyhow::Result<f64> {
+    median(reports.iter().map(pick).collect(), what)
 }
 
 /// How many samples exited with a non-zero code.
@@ -316,7 +386,7 @@ fn failed_runs(samples: &[Measured]) -> usize {
 /// One row of the lesson table.
 #[derive(Debug, Serialize)]
 struct LessonRow {
-    runtime: &'static str,
+    runtime: String,
     client: &'static str,
     gather: &'static str,
     concurrent_s: f64,
@@ -331,36 +401,34 @@ struct LessonRow {
 
 impl LessonRow {
     fn from_samples(
-        runtime: &'static str,
+        runtime: &str,
         client: &'static str,
         gather: &'static str,
         samples: &[Measured],
-    ) -> LessonRow {
-        let reports = reports(samples);
-        let field = |pick: &dyn Fn(&Value) -> Option<f64>| {
-            median(reports.iter().filter_map(pick).collect())
-        };
-        let concurrent = field(&|r| r["concurrent"]["total_ms"].as_f64());
-        LessonRow {
-            runtime,
+        reports: &[LessonReport],
+    ) -> anyhow::Result<LessonRow> {
+        let concurrent = median_in(reports, "concurrent time", |r| r.concurrent.total_ms)?;
+        Ok(LessonRow {
+            runtime: runtime.to_owned(),
             client,
             gather,
             concurrent_s: concurrent / 1000.0,
-            sequential_s: field(&|r| r["sequential"]["total_ms"].as_f64()) / 1000.0,
-            speedup: field(&|r| r["speedup"].as_f64()),
+            sequential_s: median_in(reports, "sequential time", |r| r.sequential.total_ms)?
+                / 1000.0,
+            speedup: median_in(reports, "speedup", |r| r.speedup)?,
             concurrent_over_ideal: concurrent / LESSON_LATENCY_MS,
-            cpu_ms: median_of(samples, |s| s.user_ms + s.sys_ms),
-            peak_rss_mb: median_of(samples, |s| s.max_rss_kib as f64 / 1024.0),
-            peak_threads: median_of(samples, |s| f64::from(s.peak_threads)),
+            cpu_ms: median_of(samples, "CPU time", |s| s.user_ms + s.sys_ms)?,
+            peak_rss_mb: median_of(samples, "peak RSS", |s| s.max_rss_kib as f64 / 1024.0)?,
+            peak_threads: median_of(samples, "threads", |s| f64::from(s.peak_threads))?,
             failed_runs: failed_runs(samples),
-        }
+        })
     }
 }
 
 /// One row of the scale table.
 #[derive(Debug, Serialize)]
 struct ScaleRow {
-    runtime: &'static str,
+    runtime: String,
     client: &'static str,
     count: usize,
     fetch_s: f64,
@@ -375,42 +443,40 @@ struct ScaleRow {
 
 impl ScaleRow {
     fn from_samples(
-        runtime: &'static str,
+        runtime: &str,
         client: &'static str,
         count: usize,
         samples: &[Measured],
-    ) -> ScaleRow {
-        let reports = reports(samples);
-        let field = |name: &str| median(reports.iter().filter_map(|r| r[name].as_f64()).collect());
-        let fetch_ms = field("fetch_ms");
-        let succeeded = field("succeeded");
+        reports: &[ScaleReport],
+    ) -> anyhow::Result<ScaleRow> {
+        let fetch_ms = median_in(reports, "fetch time", |r| r.fetch_ms)?;
+        let succeeded = median_in(reports, "successes", |r| r.succeeded as f64)?;
         let mut errors: Vec<String> = reports
             .iter()
-            .filter_map(|r| r["errors"].as_object())
-            .flat_map(|errors| errors.keys().cloned())
+            .flat_map(|r| r.errors.keys().cloned())
             .collect();
         errors.sort();
         errors.dedup();
-        ScaleRow {
-            runtime,
+        Ok(ScaleRow {
+            runtime: runtime.to_owned(),
             client,
             count,
             fetch_s: fetch_ms / 1000.0,
             over_ideal: fetch_ms / SCALE_LATENCY_MS,
-            slowest_s: field("slowest_fetch_ms") / 1000.0,
+            slowest_s: median_in(reports, "slowest fetch", |r| r.slowest_fetch_ms)? / 1000.0,
             failed_fetches: count as f64 - succeeded,
-            cpu_ms: median_of(samples, |s| s.user_ms + s.sys_ms),
-            peak_rss_mb: median_of(samples, |s| s.max_rss_kib as f64 / 1024.0),
-            peak_threads: median_of(samples, |s| f64::from(s.peak_threads)),
+            cpu_ms: median_of(samples, "CPU time", |s| s.user_ms + s.sys_ms)?,
+            peak_rss_mb: median_of(samples, "peak RSS", |s| s.max_rss_kib as f64 / 1024.0)?,
+            peak_threads: median_of(samples, "threads", |s| f64::from(s.peak_threads))?,
             errors,
-        }
+        })
     }
 }
 
 /// One row of the sleeps table.
 #[derive(Debug, Serialize)]
 struct SleepRow {
-    runtime: &'static str,
+    runtime: String,
     sleeps: usize,
     total_s: f64,
     peak_rss_mb: f64,
@@ -421,29 +487,24 @@ struct SleepRow {
 
 impl SleepRow {
     fn from_samples(
-        runtime: &'static str,
+        runtime: &str,
         sleeps: usize,
         many: &[Measured],
         one: &[Measured],
-    ) -> SleepRow {
-        let reports = reports(many);
-        let total_ms = median(
-            reports
-                .iter()
-                .filter_map(|r| r["sleep_ms"].as_f64())
-                .collect(),
-        );
-        let rss = median_of(many, |s| s.max_rss_kib as f64);
-        let baseline = median_of(one, |s| s.max_rss_kib as f64);
-        SleepRow {
-            runtime,
+        reports: &[ScaleReport],
+    ) -> anyhow::Result<SleepRow> {
+        let total_ms = median_in(reports, "sleep time", |r| r.sleep_ms)?;
+        let rss = median_of(many, "peak RSS", |s| s.max_rss_kib as f64)?;
+        let baseline = median_of(one, "peak RSS with one sleep", |s| s.max_rss_kib as f64)?;
+        Ok(SleepRow {
+            runtime: runtime.to_owned(),
             sleeps,
             total_s: total_ms / 1000.0,
             peak_rss_mb: rss / 1024.0,
             baseline_rss_mb: baseline / 1024.0,
             bytes_per_sleep: (rss - baseline) * 1024.0 / sleeps as f64,
-            cpu_ms: median_of(many, |s| s.user_ms + s.sys_ms),
-        }
+            cpu_ms: median_of(many, "CPU time", |s| s.user_ms + s.sys_ms)?,
+        })
     }
 }
 
@@ -455,7 +516,7 @@ struct Comparison {
     sleeps: Vec<SleepRow>,
     targets: Vec<(String, bool, String)>,
     /// The first lesson run of each runtime with hyper and join, for the timeline.
-    timelines: Vec<(&'static str, String)>,
+    timelines: Vec<LessonReport>,
 }
 
 impl Comparison {
@@ -610,9 +671,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn median_takes_the_middle() {
-        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
-        assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), 2.5);
-        assert_eq!(median(Vec::new()), 0.0);
+    fn median_takes_the_middle_and_refuses_nothing() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0], "x").unwrap(), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0], "x").unwrap(), 2.5);
+        let err = median(Vec::new(), "speedup").unwrap_err().to_string();
+        assert_eq!(err, "no samples of speedup: a median of nothing is not 0");
+    }
+
+    #[test]
+    fn a_report_with_a_field_missing_is_an_error_naming_the_binary_and_the_field() {
+        let sample = Measured {
+            wall_ms: 1.0,
+            user_ms: 1.0,
+            sys_ms: 1.0,
+            max_rss_kib: 1,
+            peak_threads: 1,
+            code: Some(0),
+            stdout: r#"{"runtime": "tokio", "client": "hyper", "count": 1}"#.into(),
+            stderr: String::new(),
+        };
+        let err = parse_reports::<ScaleReport>("runtime-tokio", &[sample]).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.starts_with("runtime-tokio printed no report"),
+            "{text}"
+        );
+        assert!(text.contains("missing field `concurrency`"), "{text}");
+    }
+
+    #[test]
+    fn every_runtime_crate_that_fetches_is_compared() {
+        let workspace = Workspace::read().unwrap();
+        let compared: Vec<&str> = workspace.runtimes.iter().map(|(_, p)| p.as_str()).collect();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for entry in std::fs::read_dir(&root).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            if !name.starts_with("runtime-") {
+                continue;
+            }
+            let manifest = std::fs::read_to_string(root.join(&name).join("Cargo.toml")).unwrap();
+            let fetches = !manifest.contains("fetches = false");
+            assert_eq!(compared.contains(&name.as_str()), fetches, "{name}");
+        }
     }
 }

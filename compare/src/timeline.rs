@@ -6,20 +6,21 @@ use std::path::Path;
 
 use anyhow::Context;
 use plotters::prelude::*;
-use serde_json::Value;
+
+use fetch_core::drive::PhaseReport;
+use fetch_core::lesson::LessonReport;
 
 /// The lanes of one panel: four fetches at once above, the same four in turn below.
 const LANES: f64 = 8.0;
 
-/// Draws one panel per `(runtime, lesson report as JSON)` into an SVG file at `path`.
-pub(crate) fn draw(path: &Path, runs: &[(&str, String)]) -> anyhow::Result<()> {
+/// Draws one panel per lesson report (one per runtime) into an SVG file at `path`.
+pub(crate) fn draw(path: &Path, runs: &[LessonReport]) -> anyhow::Result<()> {
     let height = 40 + 230 * runs.len().max(1) as u32;
     let root = SVGBackend::new(path, (960, height)).into_drawing_area();
     root.fill(&WHITE).context("cannot draw the timeline")?;
     let panels = root.split_evenly((runs.len().max(1), 1));
-    for ((runtime, report), panel) in runs.iter().zip(panels.iter()) {
-        let report: Value = serde_json::from_str(report).unwrap_or(Value::Null);
-        panel_for(panel, runtime, &report)
+    for (report, panel) in runs.iter().zip(panels.iter()) {
+        panel_for(panel, report)
             .map_err(|err| anyhow::anyhow!("cannot draw the timeline: {err}"))?;
     }
     root.present().context("cannot write the timeline")?;
@@ -30,20 +31,15 @@ pub(crate) fn draw(path: &Path, runs: &[(&str, String)]) -> anyhow::Result<()> {
 type Bar = (String, f64, f64);
 
 /// The bars of one phase of a lesson report.
-fn bars(report: &Value, phase: &str) -> Vec<Bar> {
-    let fetches = report[phase]["fetches"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    fetches
+fn bars(phase: &PhaseReport, label: &str) -> Vec<Bar> {
+    phase
+        .fetches
         .iter()
         .map(|fetch| {
-            let url = fetch["url"].as_str().unwrap_or_default();
+            let url = fetch.url.as_str();
             let name = url.rsplit('/').next().unwrap_or(url);
             let name = name.split('?').next().unwrap_or(name);
-            let start = fetch["start_ms"].as_f64().unwrap_or(0.0);
-            let end = fetch["end_ms"].as_f64().unwrap_or(start);
-            (format!("{phase}: {name}"), start, end)
+            (format!("{label}: {name}"), fetch.start_ms, fetch.end_ms)
         })
         .collect()
 }
@@ -51,11 +47,11 @@ fn bars(report: &Value, phase: &str) -> Vec<Bar> {
 /// Draws one runtime's panel.
 fn panel_for(
     panel: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
-    runtime: &str,
-    report: &Value,
+    report: &LessonReport,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let concurrent = bars(report, "concurrent");
-    let sequential = bars(report, "sequential");
+    let runtime = report.runtime.as_str();
+    let concurrent = bars(&report.concurrent, "concurrent");
+    let sequential = bars(&report.sequential, "sequential");
     let end = concurrent
         .iter()
         .chain(&sequential)

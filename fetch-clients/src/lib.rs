@@ -18,9 +18,9 @@ use url::Url;
 
 use fetch_core::report::Live;
 use fetch_core::{
-    Cli, ClientKind, ClientOptions, Demo, Fetch, FetchError, Fetched, Reactive, Report,
+    Cli, ClientKind, ClientOptions, Demo, Fetch, FetchArgs, FetchError, Fetched, Reactive, Report,
 };
-use fetch_core::{reactive, scale};
+use fetch_core::{lesson, reactive, scale, sleep, starve};
 
 mod body;
 pub mod hyper;
@@ -68,8 +68,9 @@ pub enum Client<C> {
 }
 
 impl<C: Connect> Client<C> {
-    /// Builds the client of kind `kind`; hyper opens its connections with `connector`.
-    pub fn new(
+    /// Builds the client of kind `kind`, as `--client` chose it; hyper opens its
+    /// connections with `connector`.
+    pub fn choose(
         kind: ClientKind,
         connector: C,
         options: &ClientOptions,
@@ -101,45 +102,48 @@ impl<C: Connect> Fetch for Client<C> {
 }
 
 /// Plays the demo the command line asks for on `runtime`, with the client chosen by
-/// `--client` where it fetches.
+/// `--client` where it fetches, and returns the demo's report.
 ///
-/// This is the one place that turns the flags into a demo and a client, for the three
-/// runtimes. A client is built only for the demos that fetch: isahc's starts a thread.
-pub async fn run<C: Connect + Reactive>(
+/// This is the one place that turns the flags into a demo and a client, for every runtime.
+/// A client is built only for the demos that fetch: isahc's starts a thread. `fixture` is
+/// the base URL of the fixture server the runtime crate started, when
+/// [`Cli::fixture_latency`] asked for one: the demo then fetches from it.
+pub async fn play_demo<C: Connect + Reactive>(
     runtime: C,
     cli: &Cli,
-    urls: &[String],
+    fixture: Option<&Url>,
 ) -> Result<Report, SetupError> {
-    let live = Live { quiet: cli.json };
-    let options = cli.client_options();
-    let timeout = cli.timeout;
+    let live = Live { quiet: cli.json() };
+    let client =
+        |fetch: &FetchArgs| Client::choose(fetch.client, runtime.clone(), &fetch.client_options());
     Ok(match &cli.demo {
         None => {
-            let client = Client::new(cli.client, runtime.clone(), &options)?;
-            Report::Lesson(fetch_core::run(runtime, client, cli, urls).await)
+            let args = &cli.lesson;
+            let urls = fixture.map_or_else(|| args.urls.clone(), fetch_core::seed_urls);
+            let client = client(&args.fetch)?;
+            let timeout = args.fetch.timeout;
+            let report = lesson::play(runtime, client, &urls, args.gather, timeout, live);
+            Report::Lesson(report.await)
         }
-        Some(Demo::Sleep) => fetch_core::sleep::alone(&runtime, live).await,
-        Some(Demo::Starve) => Report::Starve(fetch_core::starve::demo(&runtime, live).await),
+        Some(Demo::Sleep(_)) => Report::Sleep(sleep::alone(&runtime, live).await),
+        Some(Demo::Starve(_)) => Report::Starve(starve::demo(&runtime, live).await),
         Some(Demo::Scale(args)) => {
-            let base = args
-                .base
-                .clone()
-                .or_else(|| base_of(urls))
-                .unwrap_or_default();
-            let client = Client::new(cli.client, runtime.clone(), &options)?;
-            Report::Scale(scale::demo(runtime, client, args, &base, timeout, live).await)
+            let client = client(&args.fetch)?;
+            // Neither is there with --count 0: nothing is fetched then.
+            let base = fixture.or(args.base.as_ref());
+            Report::Scale(scale::demo(runtime, client, args, base, live).await)
         }
         Some(Demo::Reactive(args)) => {
-            let url = urls.first().cloned().unwrap_or_default();
-            let client = Client::new(cli.client, runtime.clone(), &options)?;
+            let url = match (fixture, &args.url) {
+                (Some(base), _) => fetch_core::seed_urls(base)
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| base.to_string()),
+                (None, url) => url.clone().unwrap_or_default(),
+            };
+            let client = client(&args.fetch)?;
+            let timeout = args.fetch.timeout;
             Report::Reactive(reactive::demo(runtime, client, args, url, timeout, live).await)
         }
     })
-}
-
-/// The base (`http://host:port`) of the first URL, which is the fixture's when it was
-/// started for this run.
-fn base_of(urls: &[String]) -> Option<String> {
-    let url = url::Url::parse(urls.first()?).ok()?;
-    Some(url[..url::Position::BeforePath].to_owned())
 }

@@ -4,28 +4,30 @@
 //! helper threads (a blocking pool for DNS, a reactor, a global executor), and the census
 //! names them. It reads `/proc/self/task`, so it works on Linux only; elsewhere it says so.
 
+use std::collections::BTreeMap;
 use std::fs;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The threads of the process at one moment.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Census {
     /// One entry per OS thread, by thread id.
     pub threads: Vec<ThreadInfo>,
     /// Why the census could not be taken, if it could not.
+    #[serde(deserialize_with = "Option::deserialize")]
     pub error: Option<String>,
 }
 
 /// One OS thread, with what the study knows of its job.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ThreadInfo {
     /// The kernel's thread id.
     pub tid: u32,
     /// The thread's name, as the kernel keeps it (at most 15 bytes).
     pub name: String,
     /// What the thread is for, from its name or id.
-    pub role: &'static str,
+    pub role: String,
     /// Whether this is the executor's thread, the one that polls every fetch future.
     pub executor: bool,
 }
@@ -53,7 +55,7 @@ impl Census {
             Ok(mut threads) => {
                 for thread in &mut threads {
                     thread.executor = Some(thread.tid) == executor;
-                    thread.role = role(thread, executor);
+                    thread.role = role(thread, executor).to_owned();
                 }
                 Census {
                     threads,
@@ -83,12 +85,45 @@ fn list_threads() -> std::io::Result<Vec<ThreadInfo>> {
         threads.push(ThreadInfo {
             tid,
             name: name.trim_end().to_owned(),
-            role: "",
+            role: String::new(),
             executor: false,
         });
     }
     threads.sort_by_key(|thread| thread.tid);
     Ok(threads)
+}
+
+/// The CPU time each thread of the process has used so far, in clock ticks (user and
+/// system), by thread id, with the thread's name. Empty where `/proc` cannot tell.
+///
+/// Two readings tell which threads worked in between: a helper that only sits idle (a
+/// blocking-pool thread kept alive after its job) uses no ticks, so it does not count.
+pub fn cpu_ticks() -> BTreeMap<u32, (String, u64)> {
+    let mut ticks = BTreeMap::new();
+    let Ok(threads) = list_threads() else {
+        return ticks;
+    };
+    for thread in threads {
+        let path = format!("/proc/self/task/{}/stat", thread.tid);
+        if let Some(used) = fs::read_to_string(path)
+            .ok()
+            .as_deref()
+            .and_then(stat_ticks)
+        {
+            ticks.insert(thread.tid, (thread.name, used));
+        }
+    }
+    ticks
+}
+
+/// The user and system ticks in one `/proc/…/stat` line: fields 14 and 15, counted after
+/// the name in parentheses, which may itself hold spaces or parentheses.
+fn stat_ticks(stat: &str) -> Option<u64> {
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let mut fields = after_name.split_whitespace().skip(11);
+    let user: u64 = fields.next()?.parse().ok()?;
+    let system: u64 = fields.next()?.parse().ok()?;
+    Some(user + system)
 }
 
 /// Thread-name prefixes of the helpers the study knows, and what each one does.
@@ -148,8 +183,12 @@ fn role(thread: &ThreadInfo, executor: Option<u32>) -> &'static str {
     if thread.tid == std::process::id() {
         return "the process's main thread";
     }
-    "a helper the study does not know"
+    UNKNOWN_HELPER
 }
+
+/// The role of a thread the census cannot name: a test fails on it, so that a new
+/// runtime's helpers are named here.
+pub const UNKNOWN_HELPER: &str = "a helper the study does not know";
 
 #[cfg(test)]
 mod tests {
@@ -176,6 +215,15 @@ mod tests {
                 mine[0].name
             );
         }
+    }
+
+    #[test]
+    fn reads_cpu_ticks_after_a_name_with_spaces_and_parentheses() {
+        let stat = "42 (a (b) c) S 1 42 42 0 -1 4194560 100 0 0 0 7 3 0 0 20 0 1 0";
+        assert_eq!(stat_ticks(stat), Some(10));
+        assert_eq!(stat_ticks("garbage"), None);
+        let me = current_tid().unwrap();
+        assert!(cpu_ticks().contains_key(&me));
     }
 
     #[test]

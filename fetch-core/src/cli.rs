@@ -1,9 +1,16 @@
-//! The command line, defined once so that the three binaries take exactly the same flags.
+//! The command line, defined once so that every runtime binary takes exactly the same flags.
+//!
+//! Each subcommand takes only the flags it honours, and `--help` on it lists just those: a
+//! flag given where it would do nothing is an error, not silently ignored. The lesson's flags
+//! come before any subcommand and cannot be mixed with one.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use url::Url;
+
+use crate::fetch::parse_url;
 
 /// The flags of every runtime binary.
 ///
@@ -15,8 +22,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     version,
     about = "Plays the asyncio lesson (concurrent vs sequential fetches, the mysleep demo, a thread census) on one current-thread executor.",
     long_about = None,
+    args_conflicts_with_subcommands = true,
     after_help = "With no URL, the binary starts a local fixture server that serves the lesson's four \
                   documents after a simulated latency, so the run works offline.\n\
+                  Each subcommand takes only the flags it honours: see `SUBCOMMAND --help`.\n\
                   The exit code is 1 when any fetch (or task of a demo) failed, and 2 when the run \
                   could not start."
 )]
@@ -25,60 +34,84 @@ pub struct Cli {
     #[command(subcommand)]
     pub demo: Option<Demo>,
 
-    /// URLs to fetch instead of the fixture's four documents (http:// or https://).
-    #[arg(value_name = "URL")]
-    pub urls: Vec<String>,
-
-    /// The HTTP client: `hyper` does its I/O on this runtime's own sockets; `isahc` drives
-    /// curl on its own agent thread; `surf` (its h1 client) uses async-std's sockets.
-    #[arg(long, global = true, value_enum, default_value_t = ClientKind::Hyper)]
-    pub client: ClientKind,
-
-    /// How the concurrent phase gathers the fetches: `join` polls them all inside one task
-    /// with futures' `join_all`; `spawn` spawns one local task per fetch with the runtime's
-    /// own spawn.
-    #[arg(long, global = true, value_enum, default_value_t = GatherMode::Join)]
-    pub gather: GatherMode,
-
-    /// Give up on a fetch after this many seconds, redirects included.
-    #[arg(long, global = true, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
-    pub timeout: Duration,
-
-    /// Give up on connecting (TCP, and TLS for hyper) after this many seconds.
-    #[arg(long, global = true, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
-    pub connect_timeout: Duration,
-
-    /// Stop reading a body larger than this many bytes, and report an error.
-    #[arg(long, global = true, value_name = "BYTES", default_value_t = 100 * 1024 * 1024)]
-    pub max_body: u64,
-
-    /// Also trust the root certificate(s) in this PEM file, besides the usual web roots.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub ca_cert: Option<PathBuf>,
-
-    /// The fixture server's latency, in milliseconds, before it answers each request.
-    /// Ignored when URLs are given.
-    #[arg(long, global = true, value_name = "MS", default_value_t = 300)]
-    pub latency_ms: u64,
-
-    /// Print the whole run as one JSON document instead of the lesson's text.
-    #[arg(long, global = true)]
-    pub json: bool,
+    /// The lesson's flags, when no subcommand is given.
+    #[command(flatten)]
+    pub lesson: LessonArgs,
 }
 
 /// The demos besides the lesson, the same in every runtime binary.
 #[derive(Debug, Clone, Subcommand)]
 pub enum Demo {
     /// Only the sleep demo: gather(mysleep(1), mysleep(0.5), mysleep(1.5)).
-    Sleep,
+    Sleep(OutputArgs),
     /// Starvation: victim tasks tick a 10 ms timer while a hog keeps the thread for 500 ms,
     /// then the fixes (yield points, work moved off the thread).
-    Starve,
+    Starve(OutputArgs),
     /// Other reactive tasks in one gather, on one thread: a fetch, a subprocess, the reading
     /// of a file, a timer and, with --stdin, a line typed on standard input.
     Reactive(ReactiveArgs),
     /// Scale: N small documents fetched at once (or K at a time), and N sleeps gathered.
     Scale(ScaleArgs),
+}
+
+/// The lesson's flags.
+#[derive(Debug, Clone, Args)]
+pub struct LessonArgs {
+    /// URLs to fetch instead of the fixture's four documents (http:// or https://).
+    #[arg(value_name = "URL", value_parser = parse_lesson_url)]
+    pub urls: Vec<String>,
+
+    /// How the concurrent phase gathers the fetches: `join` polls them all inside one task
+    /// with futures' `join_all`; `spawn` spawns one local task per fetch with the runtime's
+    /// own spawn.
+    #[arg(long, value_enum, default_value_t = GatherMode::Join)]
+    pub gather: GatherMode,
+
+    /// The fixture server's latency, in milliseconds, before it answers each request. Only
+    /// without URLs: given URLs are fetched from their own servers.
+    #[arg(long, value_name = "MS", conflicts_with = "urls")]
+    pub latency_ms: Option<u64>,
+
+    /// How to fetch.
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+
+    /// How to report.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// The flags of every demo that fetches: the client and its limits.
+#[derive(Debug, Clone, Args)]
+pub struct FetchArgs {
+    /// The HTTP client: `hyper` does its I/O on this runtime's own sockets; `isahc` drives
+    /// curl on its own agent thread; `surf` (its h1 client) uses async-std's sockets.
+    #[arg(long, value_enum, default_value_t = ClientKind::Hyper)]
+    pub client: ClientKind,
+
+    /// Give up on a fetch after this many seconds, redirects included.
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds, allow_negative_numbers = true)]
+    pub timeout: Duration,
+
+    /// Give up on connecting (TCP, and TLS for hyper) after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds, allow_negative_numbers = true)]
+    pub connect_timeout: Duration,
+
+    /// Stop reading a body larger than this many bytes, and report an error.
+    #[arg(long, value_name = "BYTES", default_value_t = 100 * 1024 * 1024)]
+    pub max_body: u64,
+
+    /// Also trust the root certificate(s) in this PEM file, besides the usual web roots.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+}
+
+/// The flag of every demo: how the report is printed.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Print the whole run as one JSON document instead of the demo's text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The flags of the scale mode.
@@ -96,19 +129,41 @@ pub struct ScaleArgs {
     #[arg(long, value_name = "MS", default_value_t = 1000)]
     pub sleep_ms: u64,
 
-    /// Keep at most K fetches in flight (`buffer_unordered`); all at once without it.
+    /// Keep at most K fetches in flight (with `join`, `buffer_unordered`; with `spawn`, K
+    /// local tasks that take the next document in turn); all at once without it.
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
     pub concurrency: Option<u64>,
 
+    /// How the fetches and the sleeps are gathered: `join` polls them all inside one task
+    /// with futures' `join_all`; `spawn` makes each one a local task of the runtime.
+    #[arg(long, value_enum, default_value_t = GatherMode::Join)]
+    pub gather: GatherMode,
+
     /// The server to fetch the documents from, such as `http://127.0.0.1:8080`
     /// [default: a fixture server started in this process].
-    #[arg(long, value_name = "URL")]
-    pub base: Option<String>,
+    #[arg(long, value_name = "URL", value_parser = parse_base)]
+    pub base: Option<Url>,
+
+    /// The in-process fixture server's latency, in milliseconds. Only without --base.
+    #[arg(long, value_name = "MS", conflicts_with = "base")]
+    pub latency_ms: Option<u64>,
+
+    /// How to fetch.
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+
+    /// How to report.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// The flags of the reactive-tasks demo.
 #[derive(Debug, Clone, Args)]
 pub struct ReactiveArgs {
+    /// The URL the fetch task fetches [default: the first of the fixture's documents].
+    #[arg(value_name = "URL")]
+    pub url: Option<String>,
+
     /// Also wait for one line typed on standard input.
     #[arg(long)]
     pub stdin: bool,
@@ -124,9 +179,45 @@ pub struct ReactiveArgs {
         default_value = "sleep 0.1; echo hello from a subprocess"
     )]
     pub command: String,
+
+    /// The fixture server's latency, in milliseconds. Only without a URL.
+    #[arg(long, value_name = "MS", conflicts_with = "url")]
+    pub latency_ms: Option<u64>,
+
+    /// How to fetch.
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+
+    /// How to report.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 impl Cli {
+    /// Whether the run prints JSON instead of text.
+    pub fn json(&self) -> bool {
+        match &self.demo {
+            None => self.lesson.output.json,
+            Some(Demo::Sleep(output) | Demo::Starve(output)) => output.json,
+            Some(Demo::Reactive(args)) => args.output.json,
+            Some(Demo::Scale(args)) => args.output.json,
+        }
+    }
+
+    /// The latency of the fixture server this run needs, or `None` when it fetches nothing
+    /// or fetches only from servers that were named.
+    pub fn fixture_latency(&self) -> Option<Duration> {
+        let latency = match &self.demo {
+            None if self.lesson.urls.is_empty() => self.lesson.latency_ms,
+            Some(Demo::Reactive(args)) if args.url.is_none() => args.latency_ms,
+            Some(Demo::Scale(args)) if args.base.is_none() && args.count > 0 => args.latency_ms,
+            _ => return None,
+        };
+        Some(latency.map_or(crate::LESSON_LATENCY, Duration::from_millis))
+    }
+}
+
+impl FetchArgs {
     /// What a client needs to know of the flags.
     pub fn client_options(&self) -> ClientOptions {
         ClientOptions {
@@ -159,13 +250,12 @@ pub enum ClientKind {
     Surf,
 }
 
-/// How the concurrent phase gathers its fetches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+/// How a demo gathers its futures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum GatherMode {
     /// `futures::future::join_all` inside the calling task: one task, many futures.
     Join,
-    /// One local task per fetch, spawned with the runtime's own local spawn.
+    /// One local task per future, spawned with the runtime's own local spawn.
     Spawn,
 }
 
@@ -192,9 +282,30 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// Takes a URL of the lesson as it is (each fetch checks its own, so that a bad one is
+/// reported on its line), but refuses a subcommand's name: after a lesson flag it would
+/// otherwise be taken for a URL.
+fn parse_lesson_url(text: &str) -> Result<String, String> {
+    if Demo::has_subcommand(text) {
+        return Err(format!(
+            "`{text}` is a subcommand: give it first, before any flag (see `{text} --help`)"
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// Parses the base URL of the scale mode, checked like any URL the study fetches.
+fn parse_base(text: &str) -> Result<Url, String> {
+    parse_url(text).map_err(|err| err.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("study").chain(args.iter().copied()))
+    }
 
     #[test]
     fn seconds_accept_fractions_and_reject_nonsense() {
@@ -209,5 +320,39 @@ mod tests {
     fn cli_is_well_formed() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_flag_that_a_subcommand_cannot_honour_is_refused() {
+        for args in [
+            &["sleep", "--client", "isahc"][..],
+            &["starve", "--timeout", "3"],
+            &["--json", "sleep"],
+            &["--client", "surf", "scale"],
+            &["scale", "--base", "http://127.0.0.1:1", "--latency-ms", "5"],
+            &["http://127.0.0.1:1/", "--latency-ms", "5"],
+            &["reactive", "http://127.0.0.1:1/", "--latency-ms", "5"],
+            &["scale", "--base", "ftp://127.0.0.1/"],
+        ] {
+            assert!(parse(args).is_err(), "{args:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn each_demo_finds_its_own_flags() {
+        let cli = parse(&["scale", "--count", "3", "--gather", "spawn", "--json"]).unwrap();
+        assert!(cli.json());
+        assert_eq!(cli.fixture_latency(), Some(crate::LESSON_LATENCY));
+        let Some(Demo::Scale(args)) = &cli.demo else {
+            panic!("not scale: {cli:?}");
+        };
+        assert_eq!(args.gather, GatherMode::Spawn);
+
+        let cli = parse(&["http://127.0.0.1:1/"]).unwrap();
+        assert!(!cli.json());
+        assert_eq!(cli.fixture_latency(), None);
+        assert_eq!(parse(&["sleep"]).unwrap().fixture_latency(), None);
+        let cli = parse(&["--latency-ms", "20"]).unwrap();
+        assert_eq!(cli.fixture_latency(), Some(Duration::from_millis(20)));
     }
 }

@@ -8,15 +8,15 @@ use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 use futures::future::{Either, join_all, select};
+use serde::{Deserialize, Serialize};
+use url::Url;
 
 use crate::census::current_tid;
 use crate::cli::GatherMode;
-use url::Url;
-
 use crate::fetch::{
     Fetch, FetchError, Fetched, MAX_REDIRECTS, is_redirect, parse_url, redirect_target,
 };
-use crate::report::{FetchReport, Live, PhaseReport};
+use crate::report::{FetchReport, Live, millis_since};
 use crate::runtime::Runtime;
 
 /// What every fetch of a run shares: the runtime, the client and the settings.
@@ -35,6 +35,61 @@ pub struct Session<R, F> {
     pub live: Live,
 }
 
+impl<R: Runtime, F: Fetch> Session<R, F> {
+    /// A session of fetches with `client` on `runtime`, each abandoned after `timeout`,
+    /// behind the `Rc` that every fetch of the run holds.
+    pub fn new(runtime: R, client: F, timeout: Duration, live: Live) -> Rc<Self> {
+        Rc::new(Session {
+            runtime,
+            client,
+            timeout,
+            live,
+        })
+    }
+}
+
+/// One phase of fetches.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PhaseReport {
+    /// `join` or `spawn` for the concurrent phase, `sequential` for the other.
+    pub mode: String,
+    /// The phase's wall time.
+    pub total_ms: f64,
+    /// The executor thread's CPU time (user and system) during the phase: about the time
+    /// it took to parse and copy the bytes, unless something polls in a busy loop.
+    pub cpu_ms: f64,
+    /// One report per URL, in input order.
+    pub fetches: Vec<FetchReport>,
+}
+
+/// What to fetch: a URL as the user typed it, checked when its fetch starts (so that a bad
+/// one is reported on its own line), or one the program built and checked already.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// Text from the command line.
+    Typed(String),
+    /// A URL already checked with [`parse_url`].
+    Checked(Url),
+}
+
+impl Target {
+    /// The URL as the report shows it.
+    pub fn text(&self) -> String {
+        match self {
+            Target::Typed(text) => text.clone(),
+            Target::Checked(url) => url.to_string(),
+        }
+    }
+
+    /// The URL, checked.
+    fn check(self) -> Result<Url, FetchError> {
+        match self {
+            Target::Typed(text) => parse_url(&text),
+            Target::Checked(url) => Ok(url),
+        }
+    }
+}
+
 /// Fetches every URL at once and waits for all of them, results in input order.
 ///
 /// `join` polls all the fetch futures from the calling task, as `asyncio.gather` does;
@@ -47,9 +102,10 @@ pub async fn concurrent<R: Runtime, F: Fetch + 'static>(
     run_start: Instant,
 ) -> PhaseReport {
     let start = Instant::now();
+    let cpu = ThreadCpu::now();
     let fetches = urls
         .iter()
-        .map(|url| fetch_one(session.clone(), url.clone(), run_start));
+        .map(|url| fetch_one(session.clone(), Target::Typed(url.clone()), run_start));
     let fetches = match mode {
         GatherMode::Join => join_all(fetches).await,
         GatherMode::Spawn => {
@@ -58,8 +114,9 @@ pub async fn concurrent<R: Runtime, F: Fetch + 'static>(
         }
     };
     PhaseReport {
-        mode: mode.name(),
+        mode: mode.name().to_owned(),
         total_ms: millis_since(start),
+        cpu_ms: cpu.elapsed_ms(),
         fetches,
     }
 }
@@ -73,13 +130,16 @@ pub async fn sequential<R: Runtime, F: Fetch>(
     run_start: Instant,
 ) -> PhaseReport {
     let start = Instant::now();
+    let cpu = ThreadCpu::now();
     let mut fetches = Vec::with_capacity(urls.len());
     for url in urls {
-        fetches.push(fetch_one(session.clone(), url.clone(), run_start).await);
+        let target = Target::Typed(url.clone());
+        fetches.push(fetch_one(session.clone(), target, run_start).await);
     }
     PhaseReport {
-        mode: "sequential",
+        mode: "sequential".to_owned(),
         total_ms: millis_since(start),
+        cpu_ms: cpu.elapsed_ms(),
         fetches,
     }
 }
@@ -89,11 +149,11 @@ pub async fn sequential<R: Runtime, F: Fetch>(
 /// It owns its arguments so that it can be spawned as a `'static` local task.
 pub async fn fetch_one<R: Runtime, F: Fetch>(
     session: Rc<Session<R, F>>,
-    url: String,
+    target: Target,
     run_start: Instant,
 ) -> FetchReport {
     let mut pollers = BTreeSet::new();
-    let mut fetch = pin!(fetch_and_report(&session, url, run_start));
+    let mut fetch = pin!(fetch_and_report(&session, target, run_start));
     let mut report = poll_fn(|cx| {
         pollers.extend(current_tid());
         fetch.as_mut().poll(cx)
@@ -106,18 +166,20 @@ pub async fn fetch_one<R: Runtime, F: Fetch>(
 /// Runs one fetch under the timeout, prints the lesson's lines, and builds its report.
 async fn fetch_and_report<R: Runtime, F: Fetch>(
     session: &Session<R, F>,
-    url: String,
+    target: Target,
     run_start: Instant,
 ) -> FetchReport {
     let start_ms = millis_since(run_start);
+    let url = target.text();
     session.live.fetching(&url);
     let mut hops = Vec::new();
-    let outcome = with_timeout(
-        &session.runtime,
-        session.timeout,
-        follow_redirects(&session.client, &url, &mut hops),
-    )
-    .await;
+    let outcome = match target.check() {
+        Ok(first) => {
+            let fetch = follow_redirects(&session.client, first, &mut hops);
+            with_timeout(&session.runtime, session.timeout, fetch).await
+        }
+        Err(err) => Err(err),
+    };
     let (status, bytes, error) = match outcome {
         Ok(fetched) => (Some(fetched.status), Some(fetched.bytes), None),
         Err(err @ FetchError::Status { status, bytes }) => {
@@ -147,10 +209,10 @@ async fn fetch_and_report<R: Runtime, F: Fetch>(
 /// Redirects are followed here, not by the clients, so that they behave the same with each.
 async fn follow_redirects<F: Fetch>(
     client: &F,
-    url: &str,
+    first: Url,
     hops: &mut Vec<Url>,
 ) -> Result<Fetched, FetchError> {
-    let mut current = parse_url(url)?;
+    let mut current = first;
     loop {
         hops.push(current.clone());
         let fetched = client.fetch(&current).await?;
@@ -169,7 +231,7 @@ async fn follow_redirects<F: Fetch>(
     }
 }
 
-/// What the user should do when the process runs out of file descriptors (EMFILE).
+/// What the user should do when the process runs out of file descriptors ([`EMFILE`]).
 const OUT_OF_FILES: &str = "this process ran out of file descriptors (EMFILE): run the \
     fixture server in its own process (`cargo run --release -p fixture-server -- --port 8080`) \
     and pass `scale --base http://127.0.0.1:8080`, or keep fewer fetches in flight with \
@@ -180,7 +242,7 @@ fn explain(err: &FetchError) -> String {
     let text = err.to_string();
     let out_of_files = match err {
         FetchError::Connect { source, .. } | FetchError::Resolve { source, .. } => {
-            source.raw_os_error() == Some(24)
+            source.raw_os_error() == Some(EMFILE)
         }
         _ => false,
     };
@@ -228,7 +290,198 @@ pub async fn timeout<R: Runtime, T>(
     }
 }
 
-/// Milliseconds since `start`, as a float, for the reports.
-pub fn millis_since(start: Instant) -> f64 {
-    start.elapsed().as_secs_f64() * 1000.0
+/// The OS error number of "too many open files" in this process.
+const EMFILE: i32 = nix::errno::Errno::EMFILE as i32;
+
+/// A reading of the calling thread's CPU time, to tell how much of it a phase used.
+struct ThreadCpu(Option<Duration>);
+
+impl ThreadCpu {
+    /// The thread's CPU time so far (user and system), if the OS tells it.
+    fn now() -> ThreadCpu {
+        use nix::sys::resource::{UsageWho, getrusage};
+        let usage = getrusage(UsageWho::RUSAGE_THREAD).ok();
+        ThreadCpu(usage.map(|u| {
+            let micros = |t: nix::sys::time::TimeVal| {
+                Duration::from_secs(t.tv_sec().unsigned_abs())
+                    + Duration::from_micros(t.tv_usec().unsigned_abs())
+            };
+            micros(u.user_time()) + micros(u.system_time())
+        }))
+    }
+
+    /// The CPU milliseconds this thread used since the reading (0 where the OS cannot tell).
+    fn elapsed_ms(&self) -> f64 {
+        match (self.0, ThreadCpu::now().0) {
+            (Some(before), Some(after)) => after.saturating_sub(before).as_secs_f64() * 1000.0,
+            _ => 0.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The redirect rules and the timeout, in-process, with a fake client and a fake timer.
+
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    use std::future::pending;
+
+    use futures::executor::block_on;
+    use futures::future::LocalBoxFuture;
+
+    use super::*;
+
+    /// A client that answers from a table: URL → (status, Location), and notes each URL
+    /// it was asked for. A URL missing from the table never answers.
+    #[derive(Default)]
+    struct Table {
+        answers: HashMap<String, (u16, Option<String>)>,
+        asked: RefCell<Vec<String>>,
+    }
+
+    impl Table {
+        fn with(answers: &[(&str, u16, Option<&str>)]) -> Table {
+            let answers = answers
+                .iter()
+                .map(|(url, status, to)| (url.to_string(), (*status, to.map(str::to_owned))))
+                .collect();
+            Table {
+                answers,
+                asked: RefCell::default(),
+            }
+        }
+
+        fn follow(&self, url: &str) -> Result<Fetched, FetchError> {
+            let first = parse_url(url).unwrap();
+            block_on(follow_redirects(self, first, &mut Vec::new()))
+        }
+    }
+
+    impl Fetch for Table {
+        fn name(&self) -> &'static str {
+            "table"
+        }
+
+        async fn fetch(&self, url: &Url) -> Result<Fetched, FetchError> {
+            self.asked.borrow_mut().push(url.to_string());
+            match self.answers.get(url.as_str()) {
+                Some((status, location)) => Ok(Fetched {
+                    status: *status,
+                    bytes: 7,
+                    location: location.clone(),
+                }),
+                None => pending().await,
+            }
+        }
+    }
+
+    /// A runtime whose timer fires at once: any wait is "over the limit".
+    #[derive(Clone)]
+    struct InstantTimer;
+
+    impl Runtime for InstantTimer {
+        fn name(&self) -> &'static str {
+            "instant"
+        }
+        async fn sleep(&self, _: Duration) {}
+        async fn gather_spawn<T: 'static>(&self, tasks: Vec<LocalBoxFuture<'static, T>>) -> Vec<T> {
+            join_all(tasks).await
+        }
+        async fn yield_now(&self) {}
+        async fn spawn_blocking<T: Send + 'static>(
+            &self,
+            work: impl FnOnce() -> T + Send + 'static,
+        ) -> T {
+            work()
+        }
+        async fn ready_loop(&self, _: Duration) -> u64 {
+            0
+        }
+    }
+
+    #[test]
+    fn a_relative_location_is_resolved_against_the_current_url() {
+        let client = Table::with(&[
+            ("http://a.test/x/y", 302, Some("../z?q=1")),
+            ("http://a.test/z?q=1", 200, None),
+        ]);
+        let fetched = client.follow("http://a.test/x/y").unwrap();
+        assert_eq!(fetched.status, 200);
+        assert_eq!(
+            *client.asked.borrow(),
+            ["http://a.test/x/y", "http://a.test/z?q=1"]
+        );
+    }
+
+    #[test]
+    fn a_loop_is_caught_when_a_url_comes_back() {
+        let client = Table::with(&[
+            ("http://a.test/1", 301, Some("/2")),
+            ("http://a.test/2", 307, Some("http://a.test/1")),
+        ]);
+        let err = client.follow("http://a.test/1").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "redirect loop: http://a.test/1 was already visited"
+        );
+        assert_eq!(client.asked.borrow().len(), 2);
+    }
+
+    #[test]
+    fn ten_redirects_are_followed_and_the_eleventh_is_refused() {
+        let chain = |hops: usize| {
+            let mut answers: Vec<(String, u16, Option<String>)> = (0..hops)
+                .map(|n| {
+                    let to = format!("/{}", n + 1);
+                    (format!("http://a.test/{n}"), 302, Some(to))
+                })
+                .collect();
+            answers.push((format!("http://a.test/{hops}"), 200, None));
+            let borrowed: Vec<(&str, u16, Option<&str>)> = answers
+                .iter()
+                .map(|(url, status, to)| (url.as_str(), *status, to.as_deref()))
+                .collect();
+            Table::with(&borrowed).follow("http://a.test/0")
+        };
+        assert_eq!(chain(MAX_REDIRECTS as usize).unwrap().status, 200);
+        let err = chain(MAX_REDIRECTS as usize + 1).unwrap_err();
+        assert_eq!(err.to_string(), "more than 10 redirects");
+    }
+
+    #[test]
+    fn a_redirect_status_without_location_is_the_answer() {
+        let client = Table::with(&[("http://a.test/", 302, None)]);
+        let err = client.follow("http://a.test/").unwrap_err();
+        assert_eq!(err.to_string(), "server answered HTTP 302 (7 body bytes)");
+    }
+
+    #[test]
+    fn the_timeout_fires_when_the_work_does_not_finish() {
+        let limit = Duration::from_millis(1500);
+        let never = pending::<Result<(), FetchError>>();
+        let outcome = block_on(with_timeout(&InstantTimer, limit, never));
+        assert_eq!(outcome.unwrap_err().to_string(), "timed out after 1.5 s");
+        // Work that is ready wins, even against a timer that has already run out.
+        let ready = async { Ok::<_, FetchError>(5) };
+        assert_eq!(
+            block_on(with_timeout(&InstantTimer, limit, ready)).unwrap(),
+            5
+        );
+    }
+
+    #[test]
+    fn a_fetch_that_never_answers_is_reported_as_timed_out() {
+        let session = Session::new(
+            InstantTimer,
+            Table::default(),
+            Duration::from_secs(2),
+            Live { quiet: true },
+        );
+        let target = Target::Typed("http://a.test/silent".into());
+        let report = block_on(fetch_one(session, target, Instant::now()));
+        assert_eq!(report.error.as_deref(), Some("timed out after 2 s"));
+        assert_eq!(report.final_url.as_deref(), Some("http://a.test/silent"));
+        assert_eq!(report.status, None);
+    }
 }

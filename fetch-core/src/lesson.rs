@@ -1,79 +1,129 @@
-//! The whole lesson, in order, on one runtime and one client.
+//! The whole lesson, in order, on one runtime and one client: the seed's first cell (four
+//! fetches at once, then one by one), its second (the `mysleep` demo), and a thread census.
 
-use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use futures::future::join;
+use serde::{Deserialize, Serialize};
 
 use crate::census::{Census, current_tid};
-use crate::cli::Cli;
-use crate::drive::{self, Session};
+use crate::cli::GatherMode;
+use crate::drive::{self, PhaseReport, Session};
 use crate::fetch::Fetch;
-use crate::report::{Live, RunReport};
+use crate::report::{DemoReport, Failures, FetchReport, Live};
 use crate::runtime::Runtime;
-use crate::sleep;
+use crate::sleep::{self, SleepReport};
 
 /// How far into the concurrent phase the census is taken: late enough that the fetches
 /// have started (and any DNS helper thread with them), early enough that they are still
 /// waiting for the server's answer.
 const CENSUS_DELAY: Duration = Duration::from_millis(50);
 
+/// The whole lesson, as `--json` prints it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LessonReport {
+    /// The runtime under study: `tokio`, `async-std` or `smol`.
+    pub runtime: String,
+    /// The HTTP client: `hyper`, `isahc` or `surf`.
+    pub client: String,
+    /// The fetches gathered concurrently.
+    pub concurrent: PhaseReport,
+    /// The same fetches, one after the other.
+    pub sequential: PhaseReport,
+    /// How many times faster the concurrent phase was: sequential time ÷ concurrent time.
+    pub speedup: f64,
+    /// The `mysleep` demo.
+    pub sleep: SleepReport,
+    /// The process's threads, taken while the concurrent phase was in flight.
+    pub census: Census,
+}
+
+impl LessonReport {
+    /// Every fetch of both phases.
+    pub fn fetches(&self) -> impl Iterator<Item = &FetchReport> {
+        self.concurrent
+            .fetches
+            .iter()
+            .chain(&self.sequential.fetches)
+    }
+}
+
+impl DemoReport for LessonReport {
+    fn failures(&self) -> Failures {
+        let lines: Vec<_> = self
+            .fetches()
+            .filter_map(|f| Some((f.url.clone(), f.error.clone()?)))
+            .collect();
+        Failures {
+            failed: lines.len(),
+            lines,
+            total: self.fetches().count(),
+            noun: "fetches",
+        }
+    }
+}
+
 /// Plays the lesson on `runtime` with `client`: the URLs fetched concurrently then one by
 /// one, the `mysleep` demo, and the thread census. Must be awaited on the executor's thread,
 /// which the census marks as such.
-pub async fn run<R: Runtime, F: Fetch + 'static>(
+pub async fn play<R: Runtime, F: Fetch + 'static>(
     runtime: R,
     client: F,
-    cli: &Cli,
     urls: &[String],
-) -> RunReport {
+    gather: GatherMode,
+    timeout: Duration,
+    live: Live,
+) -> LessonReport {
     let run_start = Instant::now();
-    let live = Live { quiet: cli.json };
     let executor = current_tid();
     let (runtime_name, client_name) = (runtime.name(), client.name());
-    let session = Rc::new(Session {
-        runtime,
-        client,
-        timeout: cli.timeout,
-        live,
-    });
+    let session = Session::new(runtime, client, timeout, live);
 
     live.section(format_args!(
         "{} fetches at once on {runtime_name} with {client_name}, gathered by {}",
         urls.len(),
-        match cli.gather {
-            crate::GatherMode::Join => "join_all in one task",
-            crate::GatherMode::Spawn => "one spawned local task each",
+        match gather {
+            GatherMode::Join => "join_all in one task",
+            GatherMode::Spawn => "one spawned local task each",
         }
     ));
     let census = async {
         session.runtime.sleep(CENSUS_DELAY).await;
         Census::take(executor)
     };
-    let (concurrent, census) = join(
-        drive::concurrent(&session, urls, cli.gather, run_start),
-        census,
-    )
-    .await;
-    live.phase_total(&concurrent);
+    let (concurrent, census) =
+        join(drive::concurrent(&session, urls, gather, run_start), census).await;
+    print_total(live, &concurrent);
 
     live.section("the same fetches, one after the other");
     let sequential = drive::sequential(&session, urls, run_start).await;
-    live.phase_total(&sequential);
+    print_total(live, &sequential);
     let speedup = sequential.total_ms / concurrent.total_ms.max(f64::MIN_POSITIVE);
-
-    live.speedup(&concurrent, &sequential, speedup);
+    live.line(format_args!(
+        "\nconcurrent {:.3} s vs sequential {:.3} s: concurrent is {speedup:.1}x faster",
+        concurrent.total_ms / 1000.0,
+        sequential.total_ms / 1000.0,
+    ));
 
     let sleep = sleep::demo(&session.runtime, live).await;
 
     live.census(&census, "while the concurrent fetches were in flight");
-    RunReport {
-        runtime: runtime_name,
-        client: client_name,
+    LessonReport {
+        runtime: runtime_name.to_owned(),
+        client: client_name.to_owned(),
         concurrent,
         sequential,
         speedup,
         sleep,
         census,
     }
+}
+
+/// Prints a phase's total time.
+fn print_total(live: Live, phase: &PhaseReport) {
+    live.line(format_args!(
+        "total time ({}): {:.3} s",
+        phase.mode,
+        phase.total_ms / 1000.0
+    ));
 }

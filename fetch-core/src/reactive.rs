@@ -17,9 +17,9 @@ use serde::Serialize;
 
 use crate::census::{Census, current_tid};
 use crate::cli::ReactiveArgs;
-use crate::drive::{Session, fetch_one, millis_since, timeout};
+use crate::drive::{Session, Target, fetch_one, timeout};
 use crate::fetch::{Fetch, error_chain};
-use crate::report::Live;
+use crate::report::{DemoReport, Failures, Live, millis_since};
 use crate::runtime::Reactive;
 
 /// How long the timer task sleeps.
@@ -38,6 +38,22 @@ pub struct ReactiveReport {
     pub events: Vec<TaskEvent>,
     /// The process's threads, 50 ms into the gather.
     pub census: Census,
+}
+
+impl DemoReport for ReactiveReport {
+    fn failures(&self) -> Failures {
+        let lines: Vec<_> = self
+            .tasks
+            .iter()
+            .filter_map(|t| Some((t.task.to_owned(), t.error.clone()?)))
+            .collect();
+        Failures {
+            failed: lines.len(),
+            lines,
+            total: self.tasks.len(),
+            noun: "tasks",
+        }
+    }
 }
 
 /// One task of the gather.
@@ -80,12 +96,7 @@ pub async fn demo<R: Reactive, F: Fetch + 'static>(
     live.section(format_args!(
         "reactive tasks on {runtime_name}, gathered in one task on one thread"
     ));
-    let session = Rc::new(Session {
-        runtime,
-        client,
-        timeout,
-        live,
-    });
+    let session = Session::new(runtime, client, timeout, live);
     let start = Instant::now();
     let executor = current_tid();
     let log: Log = Rc::default();
@@ -177,7 +188,7 @@ async fn fetch_task<R: Reactive, F: Fetch>(
     url: String,
     start: Instant,
 ) -> Result<String, String> {
-    let report = fetch_one(session, url, start).await;
+    let report = fetch_one(session, Target::Typed(url), start).await;
     match (report.error, report.status, report.bytes) {
         (Some(error), ..) => Err(error),
         (None, Some(status), Some(bytes)) => Ok(format!("status {status}, {bytes} bytes")),

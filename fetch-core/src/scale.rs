@@ -1,36 +1,42 @@
 //! The scale mode: how far one thread goes. N small documents fetched at once (or K at a
-//! time), then N sleeps gathered, with the time each took.
+//! time), then N sleeps gathered, with the time each took. `--gather` chooses between one
+//! task polling them all (`join_all`) and a local task each, as in the lesson.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
-use futures::{Future, StreamExt, stream};
+use futures::{Future, FutureExt, StreamExt, stream};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use url::Url;
 
-use crate::cli::ScaleArgs;
-use crate::drive::{Session, fetch_one, millis_since};
+use crate::cli::{GatherMode, ScaleArgs};
+use crate::drive::{Session, Target, fetch_one};
 use crate::fetch::Fetch;
-use crate::report::{FetchReport, Live};
+use crate::report::{DemoReport, Failures, FetchReport, Live, millis_since};
 use crate::runtime::Runtime;
 
 /// How long a run goes before its progress bar shows.
 const QUIET_FOR: Duration = Duration::from_secs(1);
 
 /// What the scale mode found, as `--json` prints it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScaleReport {
     /// The runtime under study.
-    pub runtime: &'static str,
+    pub runtime: String,
     /// The HTTP client.
-    pub client: &'static str,
+    pub client: String,
     /// How many documents were fetched.
     pub count: usize,
     /// The bound on fetches in flight, if any.
+    #[serde(deserialize_with = "Option::deserialize")]
     pub concurrency: Option<u64>,
+    /// How the fetches and the sleeps were gathered: `join` or `spawn`.
+    pub gather: String,
     /// How long the fetches took, all of them.
     pub fetch_ms: f64,
     /// How long the slowest single fetch took.
@@ -47,46 +53,62 @@ pub struct ScaleReport {
     pub sleep_ms: f64,
 }
 
-/// Fetches `count` documents from `base`, then gathers `sleeps` sleeps, on one thread.
+impl DemoReport for ScaleReport {
+    fn failures(&self) -> Failures {
+        let lines = self
+            .errors
+            .iter()
+            .map(|(error, times)| (format!("{times} fetches"), error.clone()))
+            .collect();
+        Failures {
+            lines,
+            failed: self.count - self.succeeded,
+            total: self.count,
+            noun: "fetches",
+        }
+    }
+}
+
+/// Fetches `args.count` documents from `base`, then gathers `args.sleeps` sleeps, on one
+/// thread. Without a base, each fetch fails with a clear error (the CLI always gives one
+/// when `--count` is above 0).
 pub async fn demo<R: Runtime, F: Fetch + 'static>(
     runtime: R,
     client: F,
     args: &ScaleArgs,
-    base: &str,
-    timeout: Duration,
+    base: Option<&Url>,
     live: Live,
 ) -> ScaleReport {
     let (runtime_name, client_name) = (runtime.name(), client.name());
-    let session = Rc::new(Session {
-        runtime,
-        client,
-        timeout,
-        // Thousands of fetches: no line each. The summary and the progress bar tell.
-        live: Live { quiet: true },
-    });
-    let base = base.trim_end_matches('/');
+    // Thousands of fetches: no line each. The summary and the progress bar tell.
+    let session = Session::new(runtime, client, args.fetch.timeout, Live { quiet: true });
+    let limit = args
+        .concurrency
+        .map(|k| usize::try_from(k).unwrap_or(usize::MAX));
 
     live.section(format_args!(
-        "{} fetches from {base}/doc/N on {runtime_name} with {client_name}, {}",
+        "{} fetches from {} on {runtime_name} with {client_name}, {}, gathered by {}",
         args.count,
-        match args.concurrency {
+        doc_target(base, "N").text(),
+        match limit {
             Some(k) => format!("at most {k} at a time"),
             None => "all at once".to_owned(),
-        }
+        },
+        args.gather.name()
     ));
     let start = Instant::now();
-    let progress = Progress::new(args.count, live);
-    let fetches = (0..args.count).map(|n| {
-        let fetch = fetch_one(session.clone(), format!("{base}/doc/{n}"), start);
-        progress.counted(fetch)
-    });
-    let reports: Vec<FetchReport> = match args.concurrency {
-        None => join_all(fetches).await,
-        Some(k) => {
-            let k = usize::try_from(k).unwrap_or(usize::MAX);
-            stream::iter(fetches).buffer_unordered(k).collect().await
+    let progress = Rc::new(Progress::new(args.count, live));
+    let fetch = {
+        let (session, progress, base) = (session.clone(), progress.clone(), base.cloned());
+        move |n: usize| {
+            let target = doc_target(base.as_ref(), &n.to_string());
+            progress
+                .clone()
+                .counted(fetch_one(session.clone(), target, start))
         }
     };
+    let reports: Vec<FetchReport> =
+        gather(&session.runtime, args.gather, limit, args.count, fetch).await;
     progress.finish();
     let fetch_ms = millis_since(start);
     let mut errors = BTreeMap::new();
@@ -113,9 +135,18 @@ pub async fn demo<R: Runtime, F: Fetch + 'static>(
         args.sleeps, args.sleep_ms
     ));
     let start = Instant::now();
-    let progress = Progress::new(args.sleeps, live);
+    let progress = Rc::new(Progress::new(args.sleeps, live));
     let each = Duration::from_millis(args.sleep_ms);
-    join_all((0..args.sleeps).map(|_| progress.counted(session.runtime.sleep(each)))).await;
+    let sleep = {
+        let (runtime, progress) = (session.runtime.clone(), progress.clone());
+        move |_| {
+            let runtime = runtime.clone();
+            progress
+                .clone()
+                .counted(async move { runtime.sleep(each).await })
+        }
+    };
+    gather(&session.runtime, args.gather, None, args.sleeps, sleep).await;
     progress.finish();
     let sleep_ms = millis_since(start);
     live.line(format_args!(
@@ -125,10 +156,11 @@ pub async fn demo<R: Runtime, F: Fetch + 'static>(
     ));
 
     ScaleReport {
-        runtime: runtime_name,
-        client: client_name,
+        runtime: runtime_name.to_owned(),
+        client: client_name.to_owned(),
         count: args.count,
         concurrency: args.concurrency,
+        gather: args.gather.name().to_owned(),
         fetch_ms,
         slowest_fetch_ms,
         succeeded,
@@ -136,6 +168,60 @@ pub async fn demo<R: Runtime, F: Fetch + 'static>(
         sleeps: args.sleeps,
         each_sleep_ms: args.sleep_ms,
         sleep_ms,
+    }
+}
+
+/// `base` with `/doc/{n}` appended to its path, or that path alone without a base.
+fn doc_target(base: Option<&Url>, n: &str) -> Target {
+    let Some(mut url) = base.cloned() else {
+        return Target::Typed(format!("/doc/{n}"));
+    };
+    if let Ok(mut path) = url.path_segments_mut() {
+        path.pop_if_empty().push("doc").push(n);
+    }
+    Target::Checked(url)
+}
+
+/// Runs `make(0)` to `make(count - 1)` and returns their outputs, in no particular order.
+///
+/// `join` polls them all from the calling task; `spawn` makes each a local task of the
+/// runtime. With a `limit`, at most that many are in flight: `join` through
+/// `buffer_unordered`, `spawn` through `limit` tasks that each take the next number in turn.
+async fn gather<R: Runtime, T: 'static, W: Future<Output = T> + 'static>(
+    runtime: &R,
+    mode: GatherMode,
+    limit: Option<usize>,
+    count: usize,
+    make: impl Fn(usize) -> W + 'static,
+) -> Vec<T> {
+    match (mode, limit) {
+        (GatherMode::Join, None) => join_all((0..count).map(make)).await,
+        (GatherMode::Join, Some(k)) => {
+            let works = stream::iter((0..count).map(make));
+            works.buffer_unordered(k).collect().await
+        }
+        (GatherMode::Spawn, None) => {
+            let tasks = (0..count).map(|n| make(n).boxed_local()).collect();
+            runtime.gather_spawn(tasks).await
+        }
+        (GatherMode::Spawn, Some(k)) => {
+            let (next, make) = (Rc::new(Cell::new(0)), Rc::new(make));
+            let worker = |_| {
+                let (next, make) = (next.clone(), make.clone());
+                async move {
+                    let mut outputs = Vec::new();
+                    while next.get() < count {
+                        let n = next.replace(next.get() + 1);
+                        outputs.push(make(n).await);
+                    }
+                    outputs
+                }
+                .boxed_local()
+            };
+            let workers = (0..k.min(count)).map(worker).collect();
+            let outputs = runtime.gather_spawn(workers).await;
+            outputs.into_iter().flatten().collect()
+        }
     }
 }
 
@@ -162,7 +248,7 @@ impl Progress {
     }
 
     /// `work`, counted as one step when it ends.
-    async fn counted<T>(&self, work: impl Future<Output = T>) -> T {
+    async fn counted<T>(self: Rc<Self>, work: impl Future<Output = T>) -> T {
         let output = work.await;
         if self.shown && self.bar.is_hidden() && self.start.elapsed() > QUIET_FOR {
             self.bar.set_draw_target(ProgressDrawTarget::stderr());
@@ -174,5 +260,57 @@ impl Progress {
     /// Clears the bar, if it showed.
     fn finish(&self) {
         self.bar.finish_and_clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use futures::executor::block_on;
+    use futures::future::LocalBoxFuture;
+
+    use super::*;
+
+    /// A runtime that counts the tasks it is asked to spawn, and runs them in place.
+    #[derive(Clone, Default)]
+    struct CountingSpawns(Rc<Cell<usize>>);
+
+    impl Runtime for CountingSpawns {
+        fn name(&self) -> &'static str {
+            "counting"
+        }
+        async fn sleep(&self, _: Duration) {}
+        async fn gather_spawn<T: 'static>(&self, tasks: Vec<LocalBoxFuture<'static, T>>) -> Vec<T> {
+            self.0.set(self.0.get() + tasks.len());
+            join_all(tasks).await
+        }
+        async fn yield_now(&self) {}
+        async fn spawn_blocking<T: Send + 'static>(
+            &self,
+            work: impl FnOnce() -> T + Send + 'static,
+        ) -> T {
+            work()
+        }
+        async fn ready_loop(&self, _: Duration) -> u64 {
+            0
+        }
+    }
+
+    /// How many tasks `gather` spawns for 10 works, and the outputs it returns, sorted.
+    fn spawned(mode: GatherMode, limit: Option<usize>) -> (usize, Vec<usize>) {
+        let runtime = CountingSpawns::default();
+        let mut outputs = block_on(gather(&runtime, mode, limit, 10, |n| async move { n }));
+        outputs.sort_unstable();
+        (runtime.0.get(), outputs)
+    }
+
+    #[test]
+    fn spawn_makes_a_task_per_work_or_per_slot_and_join_makes_none() {
+        let all: Vec<usize> = (0..10).collect();
+        assert_eq!(spawned(GatherMode::Join, None), (0, all.clone()));
+        assert_eq!(spawned(GatherMode::Join, Some(3)), (0, all.clone()));
+        assert_eq!(spawned(GatherMode::Spawn, None), (10, all.clone()));
+        assert_eq!(spawned(GatherMode::Spawn, Some(3)), (3, all));
     }
 }

@@ -14,13 +14,60 @@ use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
+use serde::{Deserialize, Serialize};
 
-use crate::drive::millis_since;
-use crate::report::{Live, Report, SleepDemoReport, SleepEvent, SleepReport};
+use crate::report::{DemoReport, Failures, Live, millis_since};
 use crate::runtime::Runtime;
 
 /// The lesson's durations, in seconds, in the order they are gathered.
 pub const DURATIONS: [f64; 3] = [1.0, 0.5, 1.5];
+
+/// The `mysleep` demo: the order things happened in, and the results.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SleepReport {
+    /// Entries and exits, in the order they happened.
+    pub events: Vec<SleepEvent>,
+    /// What each `mysleep` returned, in input order.
+    pub results: Vec<f64>,
+    /// The demo's wall time.
+    pub total_ms: f64,
+}
+
+/// One entry into, or exit from, `mysleep`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SleepEvent {
+    /// Entry or exit.
+    pub event: Step,
+    /// The `duration` argument of that `mysleep`, in seconds.
+    pub duration: f64,
+    /// When it happened, from the start of the demo.
+    pub at_ms: f64,
+}
+
+/// Which end of `mysleep` an event is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Step {
+    /// `mysleep` was entered (the Python's `Entrée dans`).
+    Enter,
+    /// `mysleep` returned (`Sortie de`).
+    Exit,
+}
+
+/// The sleep demo alone, as `sleep --json` prints it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SleepDemoReport {
+    /// The runtime under study.
+    pub runtime: String,
+    /// The demo.
+    pub sleep: SleepReport,
+}
+
+impl DemoReport for SleepDemoReport {
+    fn failures(&self) -> Failures {
+        Failures::default()
+    }
+}
 
 /// Gathers `mysleep` over [`DURATIONS`] and reports the order of events and the results.
 ///
@@ -41,11 +88,11 @@ pub async fn demo<R: Runtime>(runtime: &R, live: Live) -> SleepReport {
 }
 
 /// The sleep demo on its own, as the `sleep` subcommand plays it.
-pub async fn alone<R: Runtime>(runtime: &R, live: Live) -> Report {
-    Report::Sleep(SleepDemoReport {
-        runtime: runtime.name(),
+pub async fn alone<R: Runtime>(runtime: &R, live: Live) -> SleepDemoReport {
+    SleepDemoReport {
+        runtime: runtime.name().to_owned(),
         sleep: demo(runtime, live).await,
-    })
+    }
 }
 
 /// Prints on entry, sleeps on the runtime's timer, prints on exit, returns `duration²`.
@@ -66,10 +113,10 @@ async fn mysleep<R: Runtime>(
             at_ms: millis_since(start),
         });
     };
-    note("enter");
+    note(Step::Enter);
     live.line(format_args!("entering mysleep({duration})"));
     runtime.sleep(Duration::from_secs_f64(duration)).await;
-    note("exit");
+    note(Step::Exit);
     live.line(format_args!("leaving mysleep({duration})"));
     duration * duration
 }

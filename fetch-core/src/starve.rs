@@ -7,15 +7,15 @@
 //! blocking pool, or a loop on a channel that always has a message ready. The victims'
 //! lateness shows who starved.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 use futures::future::LocalBoxFuture;
 use serde::Serialize;
 
-use crate::census::{Census, current_tid};
-use crate::drive::millis_since;
-use crate::report::Live;
+use crate::census::{cpu_ticks, current_tid};
+use crate::report::{DemoReport, Failures, Live, millis_since};
 use crate::runtime::Runtime;
 
 /// How often each victim ticks.
@@ -112,9 +112,16 @@ pub struct Scenario {
     pub hog_ms: f64,
     /// For the ready loop: how many messages it received.
     pub messages: u64,
-    /// The names of the process's other threads, taken while the hog ran: the blocking
-    /// pool shows up here when the work moves off the thread.
+    /// The names of the process's other threads that used CPU during this scenario: the
+    /// blocking pool shows up here when the work moves off the thread. A thread left idle
+    /// by an earlier scenario does not.
     pub other_threads: Vec<String>,
+}
+
+impl DemoReport for StarveReport {
+    fn failures(&self) -> Failures {
+        Failures::default()
+    }
 }
 
 /// What one task of a scenario hands back.
@@ -123,8 +130,8 @@ enum Outcome {
     Ticks(Vec<f64>),
     /// The hog's run time and, for the ready loop, its message count.
     Hog(f64, u64),
-    /// The census taken while the hog ran.
-    Census(Census),
+    /// The CPU each thread had used by the middle of the hog's run.
+    Working(BTreeMap<u32, (String, u64)>),
 }
 
 /// Plays every scenario in turn and prints a line for each.
@@ -135,7 +142,7 @@ pub async fn demo<R: Runtime>(runtime: &R, live: Live) -> StarveReport {
         TICK.as_millis()
     ));
     live.line(format_args!(
-        "{:<40} {:>11} {:>10} {:>8}  other threads",
+        "{:<40} {:>11} {:>10} {:>8}  other threads at work",
         "hog", "worst late", "mean late", "hog ran"
     ));
     let mut scenarios = Vec::new();
@@ -157,37 +164,43 @@ pub async fn demo<R: Runtime>(runtime: &R, live: Live) -> StarveReport {
     }
 }
 
-/// Runs the victims, the hog and a census as local tasks, and sums up the victims' ticks.
+/// Runs the victims and the hog as local tasks, sums up the victims' ticks, and names the
+/// other threads that worked meanwhile.
 async fn scenario<R: Runtime>(runtime: &R, hog: Hog) -> Scenario {
     let start = Instant::now();
-    let executor = current_tid();
+    let before = cpu_ticks();
     let mut tasks: Vec<LocalBoxFuture<'static, Outcome>> = (0..VICTIMS)
         .map(|_| victim(runtime.clone(), start).boxed_local())
         .collect();
     tasks.push(hog_task(runtime.clone(), hog).boxed_local());
+    // A reading in the middle of the hog's run, for a thread that is gone by the end.
     let rt = runtime.clone();
     tasks.push(
         async move {
-            rt.sleep(HOG_START + HOG / 2).await;
-            Outcome::Census(Census::take(executor))
+            rt.sleep(HOG_START + HOG * 3 / 4).await;
+            Outcome::Working(cpu_ticks())
         }
         .boxed_local(),
     );
-    let (mut late, mut hog_ms, mut messages, mut other_threads) = (Vec::new(), 0.0, 0, Vec::new());
+    let (mut late, mut hog_ms, mut messages) = (Vec::new(), 0.0, 0);
+    let mut readings = Vec::new();
     for outcome in runtime.gather_spawn(tasks).await {
         match outcome {
             Outcome::Ticks(ticks) => late.extend(ticks),
             Outcome::Hog(ms, count) => (hog_ms, messages) = (ms, count),
-            Outcome::Census(census) => {
-                other_threads = census
-                    .threads
-                    .into_iter()
-                    .filter(|t| !t.executor && t.name != "fixture-server")
-                    .map(|t| t.name)
-                    .collect();
-            }
+            Outcome::Working(reading) => readings.push(reading),
         }
     }
+    readings.push(cpu_ticks());
+    let executor = current_tid();
+    let mut other_threads = BTreeSet::new();
+    for (tid, (name, ticks)) in readings.into_iter().flatten() {
+        let earlier = before.get(&tid).map_or(0, |(_, ticks)| *ticks);
+        if Some(tid) != executor && name != "fixture-server" && ticks > earlier {
+            other_threads.insert(name);
+        }
+    }
+    let other_threads = other_threads.into_iter().collect();
     Scenario {
         hog: hog.name(),
         description: hog.description(),

@@ -21,8 +21,7 @@ use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::oneshot;
-
-use fetch_core::{Cli, Demo, SEED_PATHS};
+use url::Url;
 
 mod documents;
 pub mod routes;
@@ -32,8 +31,8 @@ pub use documents::{DOCUMENTS, SMALL_DOC_BYTES, document};
 pub use routes::TRUNCATED;
 pub use tls::TlsIdentity;
 
-/// The latency used when none is given: about one transatlantic fetch.
-pub const DEFAULT_LATENCY: Duration = Duration::from_millis(300);
+/// The latency used when none is given: the lesson's, from fetch-core.
+pub const DEFAULT_LATENCY: Duration = fetch_core::LESSON_LATENCY;
 
 /// How many connections may wait in the kernel's accept queue: the load tests open
 /// thousands at once.
@@ -44,6 +43,7 @@ const BACKLOG: u32 = 4096;
 pub struct Fixture {
     addr: SocketAddr,
     scheme: &'static str,
+    base: Url,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -81,12 +81,15 @@ impl Fixture {
                 ));
             }
         };
-        Ok(Fixture {
+        let mut fixture = Fixture {
             addr,
             scheme,
+            base: Url::parse("http://127.0.0.1/").map_err(io::Error::other)?,
             stop: Some(stop_tx),
             thread: Some(thread),
-        })
+        };
+        fixture.base = Url::parse(&fixture.url("/")).map_err(io::Error::other)?;
+        Ok(fixture)
     }
 
     /// The address the server listens on.
@@ -103,9 +106,14 @@ impl Fixture {
         }
     }
 
+    /// The server's base URL, such as `http://127.0.0.1:PORT/`.
+    pub fn base_url(&self) -> Url {
+        self.base.clone()
+    }
+
     /// The URLs of the lesson's four documents on this server.
     pub fn seed_urls(&self) -> Vec<String> {
-        SEED_PATHS.iter().map(|path| self.url(path)).collect()
+        fetch_core::seed_urls(&self.base_url())
     }
 }
 
@@ -118,22 +126,6 @@ impl Drop for Fixture {
             let _ = thread.join();
         }
     }
-}
-
-/// The URLs a run fetches: those on the command line or, when there are none and the demo
-/// fetches, the lesson's four documents from a fixture server started here with the run's
-/// latency. The server stops when the returned `Fixture` is dropped.
-pub fn lesson_urls(cli: &Cli) -> io::Result<(Vec<String>, Option<Fixture>)> {
-    let fetches = match &cli.demo {
-        None | Some(Demo::Reactive(_)) => true,
-        Some(Demo::Scale(args)) => args.base.is_none() && args.count > 0,
-        Some(Demo::Sleep | Demo::Starve) => false,
-    };
-    if !cli.urls.is_empty() || !fetches {
-        return Ok((cli.urls.clone(), None));
-    }
-    let fixture = Fixture::start(0, Duration::from_millis(cli.latency_ms))?;
-    Ok((fixture.seed_urls(), Some(fixture)))
 }
 
 /// The server thread: builds a runtime, binds, reports the address, serves until stopped.

@@ -55,7 +55,7 @@ fn yield_round_trip(bencher: Bencher) {
 fn loopback_fetch(bencher: Bencher) {
     let fixture = Fixture::start(0, Duration::ZERO).expect("a fixture server");
     let url = fetch_core::fetch::parse_url(&fixture.url("/doc/1")).expect("a URL");
-    let options = Cli::parse_from(["bench"]).client_options();
+    let options = Cli::parse_from(["bench"]).lesson.fetch.client_options();
     let client = HyperClient::new(AsyncStd, &options).expect("a client");
     bencher.bench_local(|| {
         async_std::task::block_on(async {

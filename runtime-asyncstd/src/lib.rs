@@ -25,19 +25,23 @@ use smol_hyper::rt::FuturesIo;
 use fetch_clients::Connect;
 use fetch_core::runtime::Reactive;
 use fetch_core::{Cli, Report, Runtime};
+use fixture_server::Fixture;
 
 /// Plays the lesson, or the demo the command line names, on one thread, and returns its
 /// report.
 ///
-/// When the demo fetches and no URL is given, a fixture server starts on its own thread
-/// first.
+/// When the demo fetches and no server is named, a fixture server starts on its own thread
+/// first, and serves until this function returns.
 pub fn run(cli: &Cli) -> anyhow::Result<Report> {
-    let (urls, _fixture) =
-        fixture_server::lesson_urls(cli).context("cannot start the fixture server")?;
+    let server = (cli.fixture_latency())
+        .map(|latency| Fixture::start(0, latency))
+        .transpose()
+        .context("cannot start the fixture server")?;
+    let fixture = server.as_ref().map(Fixture::base_url);
     // `block_on` polls the future, and every local task, on the calling thread; its reactor
     // is async-io's, driven from that same thread while it waits. It also starts async-std's
     // global executor threads, which this lesson never spawns onto.
-    let lesson = fetch_clients::run(AsyncStd, cli, &urls);
+    let lesson = fetch_clients::play_demo(AsyncStd, cli, fixture.as_ref());
     Ok(async_std::task::block_on(lesson)?)
 }
 

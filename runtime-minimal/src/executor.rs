@@ -1,8 +1,7 @@
 //! The executor: a run queue, wakers, timers, `block_on` and `spawn`, in plain std Rust.
 
 use std::cell::{Cell, RefCell};
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -32,11 +31,10 @@ struct Inner {
     /// The run queue. Wakers may be called from other threads (see `spawn_blocking`), so it
     /// sits behind an `Arc` and a `Mutex`, the only shared-memory parts here.
     ready: Arc<Ready>,
-    /// Pending timers as (deadline, timer id), earliest first: `Reverse` turns the
-    /// max-heap around, and the id breaks ties.
-    timers: RefCell<BinaryHeap<Reverse<(Instant, u64)>>>,
-    /// The waker of each pending timer, by timer id.
-    timer_wakers: RefCell<HashMap<u64, Waker>>,
+    /// Pending timers, earliest first: (deadline, timer id) → the waker to call then. The
+    /// id breaks ties. One entry per pending [`Sleep`], which updates it in place and
+    /// removes it when dropped.
+    timers: RefCell<BTreeMap<(Instant, u64), Waker>>,
     /// The next timer id.
     next_timer: Cell<u64>,
 }
@@ -130,8 +128,15 @@ impl Executor {
     pub fn sleep(&self, duration: Duration) -> Sleep {
         Sleep {
             deadline: Instant::now() + duration,
+            entry: None,
             inner: self.inner.clone(),
         }
+    }
+
+    /// How many timers are pending: one per [`Sleep`] that was polled, is not due yet,
+    /// and was not dropped.
+    pub fn pending_timers(&self) -> usize {
+        self.inner.timers.borrow().len()
     }
 
     /// Stores a task and puts it on the run queue.
@@ -188,14 +193,11 @@ impl Executor {
     fn fire_timers(&self) {
         let now = Instant::now();
         let mut timers = self.inner.timers.borrow_mut();
-        while let Some(&Reverse((deadline, id))) = timers.peek() {
-            if deadline > now {
+        while let Some(entry) = timers.first_entry() {
+            if entry.key().0 > now {
                 return;
             }
-            timers.pop();
-            if let Some(waker) = self.inner.timer_wakers.borrow_mut().remove(&id) {
-                waker.wake();
-            }
+            entry.remove().wake();
         }
     }
 
@@ -213,35 +215,51 @@ impl Executor {
     /// The earliest pending deadline, if any.
     fn next_deadline(&self) -> Option<Instant> {
         let timers = self.inner.timers.borrow();
-        timers.peek().map(|&Reverse((deadline, _))| deadline)
+        timers.first_key_value().map(|(&(deadline, _), _)| deadline)
     }
 }
 
 /// The future of [`Executor::sleep`].
 pub struct Sleep {
     deadline: Instant,
+    /// Its key in the timer map, once it has been polled before its deadline.
+    entry: Option<(Instant, u64)>,
     inner: Rc<Inner>,
 }
 
 impl Future for Sleep {
     type Output = ();
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if Instant::now() >= self.deadline {
             return Poll::Ready(());
         }
-        // Not yet: leave the deadline and the waker for `fire_timers`.
+        // Not yet: leave the deadline and the waker for `fire_timers`. Polled again, the
+        // sleep keeps its one entry and only replaces the waker, if it is another task's.
+        let mut timers = self.inner.timers.borrow_mut();
+        if let Some(waker) = self.entry.and_then(|key| timers.get_mut(&key)) {
+            if !waker.will_wake(cx.waker()) {
+                waker.clone_from(cx.waker());
+            }
+            return Poll::Pending;
+        }
         let id = self.inner.next_timer.get();
         self.inner.next_timer.set(id + 1);
-        self.inner
-            .timers
-            .borrow_mut()
-            .push(Reverse((self.deadline, id)));
-        self.inner
-            .timer_wakers
-            .borrow_mut()
-            .insert(id, cx.waker().clone());
+        let key = (self.deadline, id);
+        timers.insert(key, cx.waker().clone());
+        drop(timers);
+        self.entry = Some(key);
         Poll::Pending
+    }
+}
+
+impl Drop for Sleep {
+    /// A sleep dropped before its deadline (a timeout that lost the race) takes its entry
+    /// with it, so the timer map holds only sleeps that someone still awaits.
+    fn drop(&mut self) {
+        if let Some(key) = self.entry {
+            self.inner.timers.borrow_mut().remove(&key);
+        }
     }
 }
 
@@ -282,5 +300,30 @@ impl Future for YieldNow {
         self.0 = true;
         cx.waker().wake_by_ref();
         Poll::Pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::poll_fn;
+
+    use super::*;
+
+    #[test]
+    fn a_sleep_polled_many_times_keeps_one_timer_entry_and_drop_removes_it() {
+        let executor = Executor::default();
+        let handle = executor.clone();
+        let counts = executor.block_on(async move {
+            // Boxed, not pinned on the stack, so that `drop` below really drops it.
+            let mut sleep = Box::pin(handle.sleep(Duration::from_secs(60)));
+            for _ in 0..10_000 {
+                let polled = poll_fn(|cx| Poll::Ready(sleep.as_mut().poll(cx))).await;
+                assert!(polled.is_pending());
+            }
+            let while_pending = handle.pending_timers();
+            drop(sleep);
+            (while_pending, handle.pending_timers())
+        });
+        assert_eq!(counts, (1, 0));
     }
 }

@@ -20,16 +20,16 @@ use executor::{Executor, YieldNow};
 
 /// Plays the demo the command line names on the minimal executor, and returns its report.
 pub fn run(cli: &Cli) -> anyhow::Result<Report> {
-    let live = Live { quiet: cli.json };
+    let live = Live { quiet: cli.json() };
     let minimal = Minimal {
         executor: Executor::default(),
     };
     let runtime = minimal.clone();
     match &cli.demo {
-        Some(Demo::Sleep) => Ok(minimal
-            .executor
-            .block_on(async move { fetch_core::sleep::alone(&runtime, live).await })),
-        Some(Demo::Starve) => Ok(minimal.executor.block_on(async move {
+        Some(Demo::Sleep(_)) => Ok(minimal.executor.block_on(async move {
+            Report::Sleep(fetch_core::sleep::alone(&runtime, live).await)
+        })),
+        Some(Demo::Starve(_)) => Ok(minimal.executor.block_on(async move {
             Report::Starve(fetch_core::starve::demo(&runtime, live).await)
         })),
         _ => bail!(

@@ -10,12 +10,12 @@ const BINARY: Binary = Binary(env!("CARGO_BIN_EXE_runtime-minimal"));
 
 #[test]
 fn the_sleep_demo_runs_as_on_the_real_runtimes() {
-    study_tests::check_sleep_subcommand(BINARY);
+    study_tests::sleep::check_sleep_subcommand(BINARY);
 }
 
 #[test]
 fn a_hog_starves_the_other_tasks_and_the_fixes_work() {
-    let report = study_tests::check_starvation(BINARY);
+    let report = study_tests::starve::check_starvation(BINARY);
     // futures' channel has no cooperative budget: the ready loop starves the victims.
     let ready_loop = &report["scenarios"][5];
     assert!(

@@ -64,7 +64,7 @@ fn loopback_fetch(bencher: Bencher) {
     let local = executor();
     let fixture = Fixture::start(0, Duration::ZERO).expect("a fixture server");
     let url = fetch_core::fetch::parse_url(&fixture.url("/doc/1")).expect("a URL");
-    let options = Cli::parse_from(["bench"]).client_options();
+    let options = Cli::parse_from(["bench"]).lesson.fetch.client_options();
     let client = HyperClient::new(Smol::new(local.clone()), &options).expect("a client");
     bencher.bench_local(|| {
         smol::block_on(local.run(async {

@@ -23,20 +23,24 @@ use smol_hyper::rt::FuturesIo;
 use fetch_clients::Connect;
 use fetch_core::runtime::Reactive;
 use fetch_core::{Cli, Report, Runtime};
+use fixture_server::Fixture;
 
 /// Plays the lesson, or the demo the command line names, on one thread, and returns its
 /// report.
 ///
-/// When the demo fetches and no URL is given, a fixture server starts on its own thread
-/// first.
+/// When the demo fetches and no server is named, a fixture server starts on its own thread
+/// first, and serves until this function returns.
 pub fn run(cli: &Cli) -> anyhow::Result<Report> {
-    let (urls, _fixture) =
-        fixture_server::lesson_urls(cli).context("cannot start the fixture server")?;
+    let server = (cli.fixture_latency())
+        .map(|latency| Fixture::start(0, latency))
+        .transpose()
+        .context("cannot start the fixture server")?;
+    let fixture = server.as_ref().map(Fixture::base_url);
     // A `LocalExecutor` runs its tasks wherever it is polled: `block_on` polls it on this
     // thread, and drives async-io's reactor from here while it waits.
     let executor = Rc::new(smol::LocalExecutor::new());
     let smol = Smol::new(executor.clone());
-    let lesson = fetch_clients::run(smol, cli, &urls);
+    let lesson = fetch_clients::play_demo(smol, cli, fixture.as_ref());
     Ok(smol::block_on(executor.run(lesson))?)
 }
 

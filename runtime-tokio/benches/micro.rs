@@ -67,7 +67,7 @@ fn loopback_fetch(bencher: Bencher) {
     let (runtime, local) = executor();
     let fixture = Fixture::start(0, Duration::ZERO).expect("a fixture server");
     let url = fetch_core::fetch::parse_url(&fixture.url("/doc/1")).expect("a URL");
-    let options = Cli::parse_from(["bench"]).client_options();
+    let options = Cli::parse_from(["bench"]).lesson.fetch.client_options();
     let client = HyperClient::new(Tokio, &options).expect("a client");
     bencher.bench_local(|| {
         local.block_on(&runtime, async {

@@ -22,15 +22,19 @@ use rustls::pki_types::ServerName;
 use fetch_clients::Connect;
 use fetch_core::runtime::Reactive;
 use fetch_core::{Cli, Report, Runtime};
+use fixture_server::Fixture;
 
 /// Plays the lesson, or the demo the command line names, on one thread, and returns its
 /// report.
 ///
-/// When the demo fetches and no URL is given, a fixture server starts on its own thread
-/// first.
+/// When the demo fetches and no server is named, a fixture server starts on its own thread
+/// first, and serves until this function returns.
 pub fn run(cli: &Cli) -> anyhow::Result<Report> {
-    let (urls, _fixture) =
-        fixture_server::lesson_urls(cli).context("cannot start the fixture server")?;
+    let server = (cli.fixture_latency())
+        .map(|latency| Fixture::start(0, latency))
+        .transpose()
+        .context("cannot start the fixture server")?;
+    let fixture = server.as_ref().map(Fixture::base_url);
     // A current-thread runtime polls every task on the thread that calls `block_on`;
     // `enable_all` turns on its I/O reactor and timers, driven from that same thread.
     let executor = tokio::runtime::Builder::new_current_thread()
@@ -39,7 +43,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Report> {
         .context("cannot build the tokio runtime")?;
     // tokio's `spawn_local` needs a `LocalSet` around the tasks that use it.
     let local = tokio::task::LocalSet::new();
-    let lesson = fetch_clients::run(Tokio, cli, &urls);
+    let lesson = fetch_clients::play_demo(Tokio, cli, fixture.as_ref());
     Ok(local.block_on(&executor, lesson)?)
 }
 

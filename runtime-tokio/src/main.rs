@@ -12,7 +12,7 @@ use fetch_core::Cli;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match runtime_tokio::run(&cli) {
-        Ok(report) => report.finish(cli.json),
+        Ok(report) => report.finish(cli.json()),
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::from(2)

@@ -1,5 +1,5 @@
-//! The three runtimes agree: the same report, timings and thread ids aside, for the
-//! lesson's default run and for a run full of errors.
+//! The runtimes agree: the same report, timings and thread ids aside, for the lesson's
+//! default run, for a run full of errors, and for the other demos. And none is left out.
 //!
 //! It calls each runtime crate's `run`, which is all that its binary's `main` calls before
 //! printing the report as JSON.
@@ -16,37 +16,43 @@ use serde_json::Value;
 
 use fetch_core::{Cli, Report};
 use fixture_server::Fixture;
+use study_tests::agreement::{assert_agree, comparable};
+use study_tests::workspace;
 
-/// Runs the lesson with `args` on each runtime, in turn, in this process.
-fn reports(args: &[&str]) -> [(&'static str, Value); 3] {
+/// A runtime crate's `run`: what its binary's `main` calls.
+type Run = fn(&Cli) -> anyhow::Result<Report>;
+
+/// The runtime crates that play every demo, by package name. A test below checks this
+/// list against the workspace's, so a new runtime crate cannot be left out unnoticed.
+const AGREEING: [(&str, Run); 3] = [
+    ("runtime-tokio", runtime_tokio::run),
+    ("runtime-asyncstd", runtime_asyncstd::run),
+    ("runtime-smol", runtime_smol::run),
+];
+
+/// The runtime crates that play only the demos that do not fetch.
+const AGREEING_WITHOUT_FETCHING: [(&str, Run); 1] = [("runtime-minimal", runtime_minimal::run)];
+
+/// Plays `args` on each runtime of `runs`, in turn, in this process.
+fn reports_of(runs: &[(&str, Run)], args: &[&str]) -> Vec<(String, Value)> {
     let cli = Cli::parse_from(std::iter::once("study").chain(args.iter().copied()));
-    let to_json = |report: anyhow::Result<Report>| {
-        study_tests::comparable(&serde_json::to_value(report.unwrap()).unwrap())
-    };
-    [
-        ("tokio", to_json(runtime_tokio::run(&cli))),
-        ("async-std", to_json(runtime_asyncstd::run(&cli))),
-        ("smol", to_json(runtime_smol::run(&cli))),
-    ]
+    runs.iter()
+        .map(|(name, run)| {
+            let report = run(&cli).unwrap_or_else(|err| panic!("{name}: {err:#}"));
+            let report = comparable(&serde_json::to_value(report).unwrap());
+            ((*name).to_owned(), report)
+        })
+        .collect()
 }
 
-/// Asserts that the three reports are equal, naming the first runtime that differs.
-fn assert_agree(reports: &[(&str, Value); 3]) {
-    let (first, expected) = &reports[0];
-    for (name, report) in &reports[1..] {
-        assert_eq!(
-            report,
-            expected,
-            "{name} disagrees with {first}:\n{name}: {}\n{first}: {}",
-            serde_json::to_string_pretty(report).unwrap(),
-            serde_json::to_string_pretty(expected).unwrap()
-        );
-    }
+/// Plays `args` on every runtime that fetches.
+fn reports(args: &[&str]) -> Vec<(String, Value)> {
+    reports_of(&AGREEING, args)
 }
 
 #[test]
-fn the_default_run_agrees() {
-    let reports = reports(&["--json", "--latency-ms", "50"]);
+fn the_default_run_agrees_and_a_disagreement_would_be_caught() {
+    let mut reports = reports(&["--json", "--latency-ms", "50"]);
     assert_eq!(
         reports[0].1["concurrent"]["fetches"]
             .as_array()
@@ -55,6 +61,12 @@ fn the_default_run_agrees() {
         4
     );
     assert_agree(&reports);
+    // The same reports, but one runtime counts one byte more: the assertion must fail.
+    let last = reports.len() - 1;
+    let bytes = &mut reports[last].1["concurrent"]["fetches"][2]["bytes"];
+    *bytes = Value::from(bytes.as_u64().unwrap() + 1);
+    let caught = std::panic::catch_unwind(|| assert_agree(&reports));
+    assert!(caught.is_err(), "a runtime that disagrees went unnoticed");
 }
 
 #[test]
@@ -85,14 +97,11 @@ fn errors_agree() {
 
 #[test]
 fn the_sleep_demo_agrees_and_so_does_the_minimal_executor() {
-    let args = ["--json", "sleep"];
-    let reports = reports(&args);
+    let args = ["sleep", "--json"];
+    let mut reports = reports(&args);
     assert_eq!(reports[0].1["sleep"]["events"].as_array().unwrap().len(), 6);
+    reports.extend(reports_of(&AGREEING_WITHOUT_FETCHING, &args));
     assert_agree(&reports);
-    let cli = Cli::parse_from(std::iter::once("study").chain(args));
-    let minimal = runtime_minimal::run(&cli).unwrap();
-    let minimal = study_tests::comparable(&serde_json::to_value(minimal).unwrap());
-    assert_eq!(minimal, reports[0].1, "the minimal executor disagrees");
 }
 
 #[test]
@@ -100,7 +109,7 @@ fn the_reactive_demo_agrees() {
     let mut file = tempfile::NamedTempFile::new().unwrap();
     std::io::Write::write_all(&mut file, b"a small local file\n").unwrap();
     let path = file.path().to_str().unwrap();
-    let mut reports = reports(&["--json", "reactive", "--file", path, "--latency-ms", "400"]);
+    let mut reports = reports(&["reactive", "--json", "--file", path, "--latency-ms", "400"]);
     assert_eq!(reports[0].1["events"].as_array().unwrap().len(), 8);
     // Starts and ends compared apart: a task that is done at its first poll (a tiny file,
     // read on another thread while this one starts it) ends before the next one starts.
@@ -114,4 +123,47 @@ fn the_reactive_demo_agrees() {
         report["events"] = serde_json::json!({"starts": starts, "ends": ends});
     }
     assert_agree(&reports);
+}
+
+#[test]
+fn every_runtime_crate_is_in_the_agreement_test() {
+    let crates = workspace::runtime_crates();
+    let names = |fetches: bool| -> Vec<String> {
+        let of_kind = crates.iter().filter(|c| c.fetches == fetches);
+        of_kind.map(|c| c.package.clone()).collect()
+    };
+    let listed = |runs: &[(&str, Run)]| -> Vec<String> {
+        let mut names: Vec<String> = runs.iter().map(|(name, _)| (*name).to_owned()).collect();
+        names.sort();
+        names
+    };
+    assert_eq!(listed(&AGREEING), names(true), "tests/agree.rs: AGREEING");
+    assert_eq!(
+        listed(&AGREEING_WITHOUT_FETCHING),
+        names(false),
+        "tests/agree.rs: AGREEING_WITHOUT_FETCHING"
+    );
+    // And the workspace's members are every runtime-* folder.
+    let members: Vec<String> = crates.iter().map(|c| c.package.clone()).collect();
+    let folders: Vec<String> = workspace::runtime_folders().into_iter().collect();
+    assert_eq!(
+        members, folders,
+        "Cargo.toml's members vs the runtime-* folders"
+    );
+}
+
+#[test]
+fn every_runtime_that_fetches_has_its_rows_in_the_readme_census() {
+    let table = workspace::readme_census();
+    for runtime in workspace::runtime_crates().iter().filter(|c| c.fetches) {
+        for client in study_tests::lesson::CLIENTS {
+            assert!(
+                table
+                    .iter()
+                    .any(|(r, c, _)| *r == runtime.runtime && c == client),
+                "README's census table has no row for {} with {client}",
+                runtime.runtime
+            );
+        }
+    }
 }

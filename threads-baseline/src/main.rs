@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 
-use fetch_core::report::Report;
+use fetch_core::report::finish;
 use fetch_core::scale::ScaleReport;
 use fixture_server::Fixture;
 
@@ -51,7 +51,7 @@ struct Args {
 fn main() -> ExitCode {
     let args = Args::parse();
     match run(&args) {
-        Ok(report) => Report::Scale(report).finish(args.json),
+        Ok(report) => finish(&report, args.json),
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::from(2)
@@ -111,10 +111,11 @@ fn run(args: &Args) -> anyhow::Result<ScaleReport> {
     }
     let slowest = outcomes.iter().filter_map(|o| o.as_ref().ok()).max();
     let report = ScaleReport {
-        runtime: "threads",
-        client: "ureq",
+        runtime: "threads".to_owned(),
+        client: "ureq".to_owned(),
         count: args.count,
         concurrency: None,
+        gather: "threads".to_owned(),
         fetch_ms,
         slowest_fetch_ms: slowest.map_or(0.0, |d| d.as_secs_f64() * 1000.0),
         succeeded: outcomes.iter().filter(|o| o.is_ok()).count(),

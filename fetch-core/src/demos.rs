@@ -1,0 +1,50 @@
+//! The top of the crate: whichever demo ran, its report. It only composes the demos'
+//! own report types; nothing in the crate imports it back.
+
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use crate::lesson::LessonReport;
+use crate::reactive::ReactiveReport;
+use crate::report::{self, DemoReport, Failures};
+use crate::scale::ScaleReport;
+use crate::sleep::SleepDemoReport;
+use crate::starve::StarveReport;
+
+/// What any demo found: the lesson's report, or another demo's. It prints as the demo's
+/// own report does.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Report {
+    /// The lesson: fetches, sleep demo, census.
+    Lesson(LessonReport),
+    /// The sleep demo alone.
+    Sleep(SleepDemoReport),
+    /// The starvation demo.
+    Starve(StarveReport),
+    /// The reactive-tasks demo.
+    Reactive(ReactiveReport),
+    /// The scale mode.
+    Scale(ScaleReport),
+}
+
+impl DemoReport for Report {
+    fn failures(&self) -> Failures {
+        match self {
+            Report::Lesson(report) => report.failures(),
+            Report::Sleep(report) => report.failures(),
+            Report::Starve(report) => report.failures(),
+            Report::Reactive(report) => report.failures(),
+            Report::Scale(report) => report.failures(),
+        }
+    }
+}
+
+impl Report {
+    /// Prints the end of the run and says how the process should exit: see
+    /// [`report::finish`].
+    pub fn finish(&self, json: bool) -> ExitCode {
+        report::finish(self, json)
+    }
+}

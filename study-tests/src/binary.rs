@@ -1,0 +1,79 @@
+//! Running a runtime binary under test: bounded in time, both pipes drained, the report
+//! parsed.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The longest a binary may run in a test before it is killed and the test fails.
+const RUN_LIMIT: Duration = Duration::from_secs(60);
+
+/// A runtime binary under test, by path.
+#[derive(Debug, Clone, Copy)]
+pub struct Binary(pub &'static str);
+
+/// What a finished run of a binary left.
+#[derive(Debug)]
+pub struct Output {
+    /// The exit code (`None` if a signal ended it).
+    pub code: Option<i32>,
+    /// Everything it printed on stdout.
+    pub stdout: String,
+    /// Everything it printed on stderr.
+    pub stderr: String,
+}
+
+impl Binary {
+    /// Runs the binary with `args` and waits, at most [`RUN_LIMIT`], for it to exit.
+    pub fn run(self, args: &[&str]) -> Output {
+        let mut child = Command::new(self.0)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot start {}: {err}", self.0));
+        // Read both pipes on their own threads, so a full pipe never stalls the child.
+        let drain = |mut pipe: Box<dyn Read + Send>| {
+            thread::spawn(move || {
+                let mut text = String::new();
+                pipe.read_to_string(&mut text).map(|_| text)
+            })
+        };
+        let stdout = drain(Box::new(child.stdout.take().unwrap()));
+        let stderr = drain(Box::new(child.stderr.take().unwrap()));
+        let deadline = Instant::now() + RUN_LIMIT;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{} {args:?} ran longer than {RUN_LIMIT:?}", self.0);
+            }
+            thread::sleep(Duration::from_millis(20));
+        };
+        Output {
+            code: status.code(),
+            stdout: stdout.join().unwrap().unwrap(),
+            stderr: stderr.join().unwrap().unwrap(),
+        }
+    }
+
+    /// Runs the binary with `args` and `--json`, and parses its report.
+    pub fn run_json(self, args: &[&str]) -> (Output, Value) {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let output = self.run(&all);
+        let report = serde_json::from_str(&output.stdout).unwrap_or_else(|err| {
+            panic!(
+                "stdout is not a JSON report ({err})\nstdout:\n{}\nstderr:\n{}",
+                output.stdout, output.stderr
+            )
+        });
+        (output, report)
+    }
+}

@@ -1,0 +1,276 @@
+//! Failures: every error on its own URL's line, the fault matrix for each client, https and
+//! its certificate errors, and the connect timeout.
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use fixture_server::{DOCUMENTS, Fixture};
+
+use crate::{Binary, pki};
+
+/// Every error of the foundation, each on its URL's own line, the good URL unaffected,
+/// and the exit code 1.
+pub fn check_errors(binary: Binary) {
+    let fixture = Fixture::start(0, Duration::from_millis(20)).unwrap();
+    // A port that was free a moment ago, so that connecting to it is refused.
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    // A 70-byte label is longer than DNS allows (63), so the resolver fails without asking
+    // any server: the test stays off the network.
+    let unresolvable = format!("http://{}.invalid/", "a".repeat(70));
+    let cases: Vec<(String, String)> = vec![
+        (fixture.url(DOCUMENTS[1].0), String::new()),
+        (
+            "not a url".into(),
+            "invalid URL: relative URL without a base".into(),
+        ),
+        (
+            format!("http://{closed}/"),
+            format!("cannot connect to {closed}: Connection refused"),
+        ),
+        (unresolvable, "cannot resolve host".into()),
+        (
+            fixture.url("/missing.pdf"),
+            "server answered HTTP 404".into(),
+        ),
+        (fixture.url("/fault/truncated"), "response cut short".into()),
+        (fixture.url("/fault/stall"), "timed out after 1 s".into()),
+        (
+            "ftp://127.0.0.1/file".into(),
+            "unsupported scheme \"ftp\"".into(),
+        ),
+    ];
+    let mut args = vec!["--timeout", "1"];
+    args.extend(cases.iter().map(|(url, _)| url.as_str()));
+    let (output, report) = binary.run_json(&args);
+    assert_eq!(output.code, Some(1), "stderr:\n{}", output.stderr);
+
+    for phase in ["concurrent", "sequential"] {
+        let fetches = report[phase]["fetches"].as_array().unwrap();
+        assert_eq!(fetches.len(), cases.len());
+        for (fetch, (url, expected)) in fetches.iter().zip(&cases) {
+            assert_eq!(fetch["url"], url.as_str());
+            if expected.is_empty() {
+                assert_eq!(fetch["error"], Value::Null, "{fetch}");
+                assert_eq!(fetch["bytes"], DOCUMENTS[1].1, "{fetch}");
+                continue;
+            }
+            let error = fetch["error"].as_str().unwrap_or_else(|| panic!("{fetch}"));
+            assert!(error.contains(expected.as_str()), "{url}: {error}");
+            // The error is also on its own line of stderr, with its URL.
+            assert!(
+                output.stderr.contains(&format!("error: {url}: {error}\n")),
+                "{}",
+                output.stderr
+            );
+        }
+    }
+    // The 404 keeps its status and the body that came with it.
+    let missing = &report["concurrent"]["fetches"][4];
+    assert_eq!(missing["status"], 404);
+    assert_eq!(missing["bytes"], "status 404\n".len());
+    assert!(
+        output.stderr.contains("error: 14 of 16 fetches failed\n"),
+        "{}",
+        output.stderr
+    );
+}
+
+/// One fault of the matrix: a path on the fixture, and the starts of the error messages
+/// that count as a clear report of it (`None` for a fetch that must succeed).
+const FAULTS: [(&str, Option<&[&str]>); 16] = [
+    ("/doc/1", None),
+    ("/redirect/9", None),
+    ("/fault/reset", Some(&["HTTP error", "response cut short"])),
+    (
+        "/fault/reset-body",
+        Some(&["HTTP error", "response cut short"]),
+    ),
+    ("/fault/stall", Some(&["timed out after 2 s"])),
+    ("/fault/drip", Some(&["timed out after 2 s"])),
+    ("/fault/garbage", Some(&["HTTP error"])),
+    ("/fault/huge-headers", Some(&["HTTP error"])),
+    ("/fault/truncated", Some(&["response cut short"])),
+    (
+        "/fault/endless",
+        Some(&["body larger than the 1000000 byte cap"]),
+    ),
+    ("/status/404", Some(&["server answered HTTP 404"])),
+    ("/status/500", Some(&["server answered HTTP 500"])),
+    ("/fault/redirect-loop", Some(&["redirect loop"])),
+    ("/redirect/10", Some(&["more than 10 redirects"])),
+    (
+        "/redirect?to=ftp://127.0.0.1/f",
+        Some(&["bad redirect: to ftp://"]),
+    ),
+    (
+        "/redirect?to=http://127.0.0.1:1/",
+        Some(&["cannot connect to 127.0.0.1:1"]),
+    ),
+];
+
+/// The fault matrix for one client: every fault gives a clear error on its own URL (or
+/// the right status), nothing hangs past the timeout, and the good URLs are unaffected.
+pub fn check_fault_matrix(binary: Binary, client: &str) {
+    let fixture = Fixture::start(0, Duration::from_millis(20)).unwrap();
+    let urls: Vec<String> = FAULTS.iter().map(|(path, _)| fixture.url(path)).collect();
+    let mut args = vec![
+        "--client",
+        client,
+        "--timeout",
+        "2",
+        "--max-body",
+        "1000000",
+    ];
+    args.extend(urls.iter().map(String::as_str));
+    let started = Instant::now();
+    let (output, report) = binary.run_json(&args);
+    assert_eq!(output.code, Some(1), "stderr:\n{}", output.stderr);
+    assert_eq!(report["client"], client);
+
+    for phase in ["concurrent", "sequential"] {
+        let fetches = report[phase]["fetches"].as_array().unwrap();
+        for (fetch, (path, expected)) in fetches.iter().zip(FAULTS) {
+            let error = fetch["error"].as_str();
+            match expected {
+                None => assert_eq!(error, None, "{client} {phase} {path}: {fetch}"),
+                Some(starts) => {
+                    let error = error.unwrap_or_else(|| panic!("{client} {path}: no error"));
+                    assert!(
+                        starts.iter().any(|start| error.starts_with(start)),
+                        "{client} {phase} {path}: {error:?} starts with none of {starts:?}"
+                    );
+                }
+            }
+        }
+        let chain = &fetches[1];
+        assert_eq!(chain["redirects"], 10, "{chain}");
+        assert!(chain["final_url"].as_str().unwrap().ends_with("/doc/0"));
+        assert_eq!(fetches[10]["status"], 404);
+    }
+    // Two timeouts of 2 s in sequence, two at once, the sleep demo: well under 20 s.
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(20), "{client}: {elapsed:?}");
+}
+
+/// https with one client: the four documents through `--ca-cert`, and each certificate
+/// error (unknown issuer, wrong host, expired) a clear error with no fallback to http.
+pub fn check_https(binary: Binary, client: &str) {
+    let pki = pki::TestPki::new();
+    let good = Fixture::start_tls(Duration::from_millis(20), &pki.good).unwrap();
+    let mut args = vec!["--client", client, "--ca-cert", pki.ca_path()];
+    let urls = good.seed_urls();
+    args.extend(urls.iter().map(String::as_str));
+    let (output, report) = binary.run_json(&args);
+    assert_eq!(output.code, Some(0), "{client} stderr:\n{}", output.stderr);
+    for (fetch, (_, size)) in report["concurrent"]["fetches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(DOCUMENTS)
+    {
+        assert_eq!(fetch["bytes"], size, "{client}: {fetch}");
+    }
+
+    // The seed's URLs redirect from http to https: so does this one, and it is followed.
+    let plain = Fixture::start(0, Duration::ZERO).unwrap();
+    let hop = plain.url(&format!("/redirect?to={}", good.url("/doc/1")));
+    let args = ["--client", client, "--ca-cert", pki.ca_path(), hop.as_str()];
+    let (output, report) = binary.run_json(&args);
+    assert_eq!(output.code, Some(0), "{client} stderr:\n{}", output.stderr);
+    let fetch = &report["concurrent"]["fetches"][0];
+    assert_eq!(fetch["final_url"], good.url("/doc/1"), "{client}: {fetch}");
+    assert_eq!(fetch["redirects"], 1, "{client}: {fetch}");
+
+    let unknown = Fixture::start_tls(Duration::ZERO, &pki.unknown_issuer).unwrap();
+    let wrong = Fixture::start_tls(Duration::ZERO, &pki.wrong_host).unwrap();
+    let expired = Fixture::start_tls(Duration::ZERO, &pki.expired).unwrap();
+    let cases = [
+        (
+            unknown.url("/doc/1"),
+            "TLS handshake failed: the server's certificate is not trusted",
+        ),
+        (
+            wrong.url("/doc/1"),
+            "TLS handshake failed: the server's certificate is not valid for this host name",
+        ),
+        (
+            expired.url("/doc/1"),
+            "TLS handshake failed: the server's certificate has expired",
+        ),
+        // Without --ca-cert, the good server's issuer is unknown too.
+        (good.url("/doc/1"), ""),
+    ];
+    for (index, (url, expected)) in cases.iter().enumerate() {
+        let mut args = vec!["--client", client];
+        if index < 3 {
+            args.extend(["--ca-cert", pki.ca_path()]);
+        }
+        args.push(url);
+        let (output, report) = binary.run_json(&args);
+        assert_eq!(output.code, Some(1), "{client} {url}: {}", output.stderr);
+        let error = report["concurrent"]["fetches"][0]["error"]
+            .as_str()
+            .unwrap();
+        let expected = match (client, expected.is_empty()) {
+            // curl reports every certificate failure alike, and isahc passes on no reason.
+            ("isahc", _) => "TLS handshake failed: the server's certificate was rejected",
+            (_, true) => cases[0].1,
+            (_, false) => expected,
+        };
+        assert!(error.starts_with(expected), "{client} {url}: {error}");
+    }
+}
+
+/// A connection that never completes ends at `--connect-timeout` (hyper and isahc), or at
+/// the per-request `--timeout` (surf's h1 client has no connect timeout).
+///
+/// The server is a listening socket with a backlog of 0 that never accepts: once its queue
+/// is full, the kernel drops further connection attempts, which then hang.
+pub fn check_connect_timeout(binary: Binary, client: &str) {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket
+        .bind(
+            &"127.0.0.1:0"
+                .parse::<std::net::SocketAddr>()
+                .unwrap()
+                .into(),
+        )
+        .unwrap();
+    socket.listen(0).unwrap();
+    let addr = socket.local_addr().unwrap().as_socket().unwrap();
+    // Fill the accept queue; a later attempt may hang or succeed, depending on timing.
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            Ok(stream) => held.push(stream),
+            Err(_) => break,
+        }
+    }
+    let url = format!("http://{addr}/doc/1");
+    let args = [
+        "--client",
+        client,
+        "--connect-timeout",
+        "1",
+        "--timeout",
+        "3",
+        url.as_str(),
+    ];
+    let started = Instant::now();
+    let (output, report) = binary.run_json(&args);
+    assert_eq!(output.code, Some(1), "{client}: {}", output.stderr);
+    let error = report["concurrent"]["fetches"][0]["error"]
+        .as_str()
+        .unwrap();
+    let expected = match client {
+        "surf" => "timed out after 3 s",
+        _ => "connecting timed out after 1 s",
+    };
+    assert!(error.starts_with(expected), "{client}: {error}");
+    assert!(started.elapsed() < Duration::from_secs(20), "{client}");
+}

@@ -1,0 +1,191 @@
+//! The lesson's checks: the four documents at once and in turn, the lesson's text lines,
+//! one thread polling every fetch, and the census of helper threads for each client.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use fetch_core::census::UNKNOWN_HELPER;
+use fixture_server::DOCUMENTS;
+
+use crate::sleep::check_sleep_demo;
+use crate::{Binary, workspace};
+
+/// The default run: the four documents from the built-in fixture, concurrently and in
+/// sequence, with the right byte counts; concurrent well under sequential; the sleep demo;
+/// every fetch polled on the executor's thread.
+pub fn check_default_run(binary: Binary) {
+    let (output, report) = binary.run_json(&["--latency-ms", "200"]);
+    assert_eq!(output.code, Some(0), "stderr:\n{}", output.stderr);
+
+    for phase in ["concurrent", "sequential"] {
+        let fetches = report[phase]["fetches"].as_array().unwrap();
+        assert_eq!(fetches.len(), DOCUMENTS.len());
+        for (fetch, (path, size)) in fetches.iter().zip(DOCUMENTS) {
+            assert!(fetch["url"].as_str().unwrap().ends_with(path), "{fetch}");
+            assert_eq!(fetch["status"], 200, "{fetch}");
+            assert_eq!(fetch["bytes"], size, "{fetch}");
+            assert_eq!(fetch["error"], Value::Null, "{fetch}");
+        }
+    }
+    assert_eq!(report["concurrent"]["mode"], "join");
+
+    // Four fetches of 200 ms each: about 0.2 s at once, about 0.8 s in turn.
+    let concurrent = report["concurrent"]["total_ms"].as_f64().unwrap();
+    let sequential = report["sequential"]["total_ms"].as_f64().unwrap();
+    assert!(
+        concurrent < 0.6 * sequential,
+        "concurrent {concurrent} ms is not well under sequential {sequential} ms"
+    );
+
+    check_sleep_demo(&report);
+    check_one_thread(&report);
+}
+
+/// The study's claim: one thread, the executor's, polled every fetch future, and the census
+/// marked it.
+pub fn check_one_thread(report: &Value) {
+    let threads = report["census"]["threads"].as_array().unwrap();
+    let executors: Vec<&Value> = threads.iter().filter(|t| t["executor"] == true).collect();
+    assert_eq!(executors.len(), 1, "census: {threads:?}");
+    let executor = &executors[0]["tid"];
+    assert!(
+        threads.iter().any(|t| t["name"] == "fixture-server"),
+        "the census labels the fixture server: {threads:?}"
+    );
+    for phase in ["concurrent", "sequential"] {
+        for fetch in report[phase]["fetches"].as_array().unwrap() {
+            assert_eq!(
+                fetch["polled_on"],
+                serde_json::json!([executor]),
+                "{phase} fetch polled off the executor's thread: {fetch}"
+            );
+        }
+    }
+}
+
+/// `--gather spawn`: one local task per fetch, same results, still one thread.
+pub fn check_spawn_gather(binary: Binary) {
+    let (output, report) = binary.run_json(&["--latency-ms", "100", "--gather", "spawn"]);
+    assert_eq!(output.code, Some(0), "stderr:\n{}", output.stderr);
+    assert_eq!(report["concurrent"]["mode"], "spawn");
+    let fetches = report["concurrent"]["fetches"].as_array().unwrap();
+    let bytes: Vec<&Value> = fetches.iter().map(|f| &f["bytes"]).collect();
+    let sizes: Vec<Value> = DOCUMENTS
+        .iter()
+        .map(|(_, size)| Value::from(*size))
+        .collect();
+    assert_eq!(bytes, sizes.iter().collect::<Vec<_>>());
+    check_one_thread(&report);
+}
+
+/// The lesson's own lines, as text, as they happen.
+pub fn check_text_output(binary: Binary) {
+    let output = binary.run(&["--latency-ms", "50"]);
+    assert_eq!(output.code, Some(0), "stderr:\n{}", output.stderr);
+    let text = &output.stdout;
+    for (path, size) in DOCUMENTS {
+        let url = text
+            .lines()
+            .find_map(|line| line.strip_prefix("fetching ").filter(|u| u.ends_with(path)))
+            .unwrap_or_else(|| panic!("no `fetching` line for {path}:\n{text}"));
+        assert!(
+            text.contains(&format!("{url} returned status 200\n")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("{url} returned {size} bytes\n")),
+            "{text}"
+        );
+    }
+    let sleep_lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("entering") || l.starts_with("leaving"))
+        .collect();
+    assert_eq!(
+        sleep_lines,
+        [
+            "entering mysleep(1)",
+            "entering mysleep(0.5)",
+            "entering mysleep(1.5)",
+            "leaving mysleep(0.5)",
+            "leaving mysleep(1)",
+            "leaving mysleep(1.5)",
+        ]
+    );
+    assert!(
+        text.contains("results, in input order: [1.0, 0.25, 2.25]\n"),
+        "{text}"
+    );
+    assert!(text.contains("concurrent is "), "{text}");
+    let executor_lines = text.lines().filter(|l| l.starts_with("* ")).count();
+    assert_eq!(
+        executor_lines, 1,
+        "the census marks one executor thread:\n{text}"
+    );
+}
+
+/// The clients every runtime binary offers.
+pub const CLIENTS: [&str; 3] = ["hyper", "isahc", "surf"];
+
+/// The census matches the README's table for every client: the helper threads that this
+/// runtime and client need, by kernel name, are the ones the table lists, and the census
+/// can say what each one is for. Whatever the client, the runtime polls every fetch future
+/// on its one thread.
+pub fn check_census_matches_the_readme(binary: Binary) {
+    let table = workspace::readme_census();
+    for client in CLIENTS {
+        let (output, report) = binary.run_json(&["--client", client, "--latency-ms", "100"]);
+        assert_eq!(output.code, Some(0), "{client}: {}", output.stderr);
+        assert_eq!(report["client"], client);
+        let runtime = report["runtime"].as_str().unwrap();
+        let threads = report["census"]["threads"].as_array().unwrap();
+        let helpers: BTreeSet<String> = threads
+            .iter()
+            .filter(|t| t["executor"] != true && t["name"] != "fixture-server")
+            .map(|t| t["name"].as_str().unwrap().to_owned())
+            .collect();
+        let (.., listed) = table
+            .iter()
+            .find(|(r, c, _)| r == runtime && c == client)
+            .unwrap_or_else(|| panic!("README's census table has no row for {runtime}, {client}"));
+        assert_eq!(
+            &helpers, listed,
+            "{runtime} with {client}: the census (left) disagrees with README's table (right)"
+        );
+        for thread in threads {
+            assert_ne!(
+                thread["role"], UNKNOWN_HELPER,
+                "{runtime} with {client}: the census cannot name {thread}"
+            );
+        }
+        check_one_thread(&report);
+    }
+}
+
+/// No busy loop: while the concurrent fetches wait for the server, the executor's thread
+/// sleeps. For every client and gather mode, it uses under a quarter of the phase's wall
+/// time (a few milliseconds here; a task woken on every poll would use nearly all of it).
+pub fn check_no_busy_loop(binary: Binary) {
+    for client in CLIENTS {
+        for gather in ["join", "spawn"] {
+            let args = [
+                "--client",
+                client,
+                "--gather",
+                gather,
+                "--latency-ms",
+                "300",
+            ];
+            let (output, report) = binary.run_json(&args);
+            assert_eq!(output.code, Some(0), "{client} {gather}: {}", output.stderr);
+            let phase = &report["concurrent"];
+            let cpu = phase["cpu_ms"].as_f64().unwrap();
+            let wall = phase["total_ms"].as_f64().unwrap();
+            assert!(
+                cpu < 0.25 * wall,
+                "{client} {gather}: the executor used {cpu:.0} ms of CPU in {wall:.0} ms"
+            );
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! The scale mode's checks: hundreds of fetches and thousands of sleeps at once, bounded
+//! concurrency, and what happens when the process runs out of file descriptors.
+
+use crate::Binary;
+
+/// Scale mode, with both gather modes: 200 fetches at once take about one latency, not
+/// 200; `--concurrency` bounds them; 2,000 sleeps gathered take about one sleep.
+pub fn check_scale(binary: Binary) {
+    for gather in ["join", "spawn"] {
+        check_scale_gathered(binary, gather);
+    }
+}
+
+/// Scale mode, gathered one way.
+fn check_scale_gathered(binary: Binary, gather: &str) {
+    let args = [
+        "scale",
+        "--count",
+        "200",
+        "--sleeps",
+        "2000",
+        "--sleep-ms",
+        "200",
+        "--gather",
+        gather,
+    ];
+    let (output, report) = binary.run_json(&[&args[..], &["--latency-ms", "100"]].concat());
+    assert_eq!(output.code, Some(0), "{}", output.stderr);
+    assert_eq!(report["succeeded"], 200, "{report}");
+    assert_eq!(report["gather"], gather, "{report}");
+    let fetch_ms = report["fetch_ms"].as_f64().unwrap();
+    assert!(
+        fetch_ms < 2_000.0,
+        "200 fetches of 100 ms took {fetch_ms} ms"
+    );
+    let sleep_ms = report["sleep_ms"].as_f64().unwrap();
+    assert!(
+        sleep_ms < 1_000.0,
+        "2000 sleeps of 200 ms took {sleep_ms} ms"
+    );
+
+    let bounded = [
+        "scale",
+        "--count",
+        "40",
+        "--concurrency",
+        "10",
+        "--latency-ms",
+        "100",
+        "--gather",
+        gather,
+    ];
+    let (output, report) = binary.run_json(&bounded);
+    assert_eq!(output.code, Some(0), "{}", output.stderr);
+    assert_eq!(report["succeeded"], 40);
+    // Four waves of ten, 100 ms each.
+    let fetch_ms = report["fetch_ms"].as_f64().unwrap();
+    assert!(
+        fetch_ms > 350.0,
+        "{gather}: 40 fetches, 10 at a time, took only {fetch_ms} ms"
+    );
+}
+
+/// Out of file descriptors, the error says what to do, and the run still ends.
+pub fn check_out_of_files(binary: Binary) {
+    let script = format!(
+        "ulimit -n 200 && exec '{}' scale --count 300 --latency-ms 200 --timeout 5 --json",
+        binary.0
+    );
+    let output = Binary("/bin/sh").run(&["-c", &script]);
+    assert_eq!(output.code, Some(1), "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains("ran out of file descriptors (EMFILE)"),
+        "{}",
+        output.stderr
+    );
+    assert!(output.stderr.contains("--base"), "{}", output.stderr);
+}

@@ -1,0 +1,48 @@
+//! The starvation demo's checks: a hog starves the victims, and the fixes work.
+
+use serde_json::Value;
+
+use crate::Binary;
+
+/// The names of the blocking pools' threads: tokio's, the blocking crate's (smol and
+/// async-std), and the minimal executor's.
+const POOL_PREFIXES: [&str; 3] = ["tokio-r", "blocking-", "minimal-blockin"];
+
+/// The starvation demo: a hog that keeps the thread makes the victims late by most of its
+/// 500 ms; with no hog, with yield points, or with the work off the thread, they are not.
+pub fn check_starvation(binary: Binary) -> Value {
+    let (output, report) = binary.run_json(&["starve"]);
+    assert_eq!(output.code, Some(0), "{}", output.stderr);
+    let worst = |hog: &str| {
+        let scenarios = report["scenarios"].as_array().unwrap();
+        let scenario = scenarios.iter().find(|s| s["hog"] == hog).unwrap();
+        scenario["worst_late_ms"].as_f64().unwrap()
+    };
+    for hog in ["busy-loop", "thread-sleep"] {
+        assert!(
+            worst(hog) > 350.0,
+            "{hog}: victims only {} ms late",
+            worst(hog)
+        );
+    }
+    for hog in ["none", "yielding-loop", "off-thread"] {
+        assert!(worst(hog) < 150.0, "{hog}: victims {} ms late", worst(hog));
+    }
+    let pool_threads = |hog: &str| -> Vec<String> {
+        let scenarios = report["scenarios"].as_array().unwrap();
+        let scenario = scenarios.iter().find(|s| s["hog"] == hog).unwrap();
+        let names = scenario["other_threads"].as_array().unwrap().iter();
+        let names = names.map(|t| t.as_str().unwrap().to_owned());
+        names
+            .filter(|name| POOL_PREFIXES.iter().any(|p| name.starts_with(p)))
+            .collect()
+    };
+    assert!(
+        !pool_threads("off-thread").is_empty(),
+        "spawn_blocking's thread shows in the off-thread scenario: {report}"
+    );
+    // The pool's thread outlives the off-thread scenario, idle: it is not at work in the
+    // next one, and its column does not name it.
+    assert_eq!(pool_threads("ready-loop"), Vec::<String>::new(), "{report}");
+    report
+}

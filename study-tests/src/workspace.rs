@@ -1,0 +1,109 @@
+//! The one list of runtimes, and what the README says of them.
+//!
+//! A runtime crate is a workspace member named `runtime-*`. Its `Cargo.toml` says, under
+//! `[package.metadata.study]`, the runtime's name in reports (`runtime = "tokio"`) and
+//! whether it can fetch (`fetches = false` for the minimal executor, which has no I/O
+//! reactor). The agreement test, the comparison and the README's census table are each
+//! checked against this list, so a new runtime crate that one of them leaves out fails a
+//! test instead of silently missing from the study.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+/// One runtime crate of the workspace.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RuntimeCrate {
+    /// The package's name, such as `runtime-tokio`.
+    pub package: String,
+    /// The runtime's name in reports, such as `tokio`.
+    pub runtime: String,
+    /// Whether it plays the demos that fetch (the lesson, reactive, scale).
+    pub fetches: bool,
+}
+
+/// The workspace's root folder.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+/// Every runtime crate of the workspace, by package name, from `cargo metadata`.
+pub fn runtime_crates() -> Vec<RuntimeCrate> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "cargo metadata failed");
+    let metadata: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut crates: Vec<RuntimeCrate> = metadata["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["name"].as_str().unwrap().starts_with("runtime-"))
+        .map(|package| {
+            let name = package["name"].as_str().unwrap();
+            let study = &package["metadata"]["study"];
+            let runtime = study["runtime"].as_str().unwrap_or_else(|| {
+                panic!("{name}/Cargo.toml has no [package.metadata.study] runtime = \"…\"")
+            });
+            RuntimeCrate {
+                package: name.to_owned(),
+                runtime: runtime.to_owned(),
+                fetches: study["fetches"].as_bool().unwrap_or(true),
+            }
+        })
+        .collect();
+    crates.sort();
+    crates
+}
+
+/// The folders of the workspace's root named `runtime-*`: a second source, so that a
+/// runtime crate left out of the workspace's members is caught too.
+pub fn runtime_folders() -> BTreeSet<String> {
+    std::fs::read_dir(root())
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with("runtime-"))
+        .collect()
+}
+
+/// The README's census table: for each runtime and client, the helper threads (kernel
+/// names) a lesson run has besides the executor and the fixture server.
+pub fn readme_census() -> Vec<(String, String, BTreeSet<String>)> {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let header = "| runtime | client | helper threads during the lesson |";
+    let table = readme
+        .split_once(header)
+        .unwrap_or_else(|| panic!("README.md has no table headed {header}"))
+        .1;
+    table
+        .lines()
+        .skip(2) // the rest of the header line and the separator
+        .take_while(|line| line.starts_with('|'))
+        .map(|line| {
+            let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+            let [runtime, client, threads] = cells[..] else {
+                panic!("README census row {line:?} does not have three cells");
+            };
+            let threads = threads
+                .split(',')
+                .map(|name| name.trim().trim_matches('`').to_owned())
+                .filter(|name| !name.is_empty() && name != "none")
+                .collect();
+            (runtime.to_owned(), client.to_owned(), threads)
+        })
+        .collect()
+}
