@@ -2,12 +2,13 @@
 
 use std::collections::BTreeSet;
 use std::future::{Future, poll_fn};
-use std::pin::pin;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use futures::FutureExt;
-use futures::future::{Either, join_all, select};
+use futures::future::join_all;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -146,14 +147,16 @@ pub async fn sequential<R: Runtime, F: Fetch>(
 
 /// Fetches one URL and reports on it, noting the thread of every poll of its future.
 ///
-/// It owns its arguments so that it can be spawned as a `'static` local task.
+/// It owns its arguments so that it can be spawned as a `'static` local task. The work is
+/// boxed, once: the future that a gather holds for each fetch stays a few hundred bytes
+/// (a test asserts it), and the box holds the client's exchange with little around it.
 pub async fn fetch_one<R: Runtime, F: Fetch>(
     session: Rc<Session<R, F>>,
     target: Target,
     run_start: Instant,
 ) -> FetchReport {
     let mut pollers = BTreeSet::new();
-    let mut fetch = pin!(fetch_and_report(&session, target, run_start));
+    let mut fetch = Box::pin(fetch_and_report(&session, target, run_start));
     let mut report = poll_fn(|cx| {
         pollers.extend(current_tid());
         fetch.as_mut().poll(cx)
@@ -267,26 +270,55 @@ fn check_status(fetched: Fetched) -> Result<Fetched, FetchError> {
 
 /// Runs `work`, or gives up with [`FetchError::Timeout`] once `limit` has passed on the
 /// runtime's timer.
-pub async fn with_timeout<R: Runtime, T>(
-    runtime: &R,
+///
+/// A plain function, not an `async fn`: an `async fn` would keep `work` both as its
+/// argument and inside the future it awaits, which doubles the size of every fetch future
+/// (see [`fetch_one`]).
+pub fn with_timeout<'a, R: Runtime, T, W>(
+    runtime: &'a R,
     limit: Duration,
-    work: impl Future<Output = Result<T, FetchError>>,
-) -> Result<T, FetchError> {
+    work: W,
+) -> impl Future<Output = Result<T, FetchError>> + 'a
+where
+    W: Future<Output = Result<T, FetchError>> + 'a,
+{
     timeout(runtime, limit, work)
-        .await
-        .unwrap_or(Err(FetchError::Timeout(limit)))
+        .map(move |outcome| outcome.unwrap_or(Err(FetchError::Timeout(limit))))
 }
 
 /// Runs `work`, or gives up with `None` once `limit` has passed on the runtime's timer.
 /// Dropping `work` cancels it: that is how futures are cancelled.
-pub async fn timeout<R: Runtime, T>(
-    runtime: &R,
+pub fn timeout<'a, R: Runtime, W: Future + 'a>(
+    runtime: &'a R,
     limit: Duration,
-    work: impl Future<Output = T>,
-) -> Option<T> {
-    match select(pin!(work), pin!(runtime.sleep(limit))).await {
-        Either::Left((output, _)) => Some(output),
-        Either::Right(((), _)) => None,
+    work: W,
+) -> impl Future<Output = Option<W::Output>> + 'a {
+    Timeout {
+        work,
+        timer: runtime.sleep(limit),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`timeout`]: the work and the timer side by side, each stored once.
+    struct Timeout<W, S> {
+        #[pin]
+        work: W,
+        #[pin]
+        timer: S,
+    }
+}
+
+impl<W: Future, S: Future<Output = ()>> Future for Timeout<W, S> {
+    type Output = Option<W::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        // The work first: work that is ready wins, even against a timer that has run out.
+        if let Poll::Ready(output) = this.work.poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        this.timer.poll(cx).map(|()| None)
     }
 }
 
@@ -467,6 +499,49 @@ mod tests {
         assert_eq!(
             block_on(with_timeout(&InstantTimer, limit, ready)).unwrap(),
             5
+        );
+    }
+
+    /// A client whose exchange holds 4 KiB across an await, as a real client's buffers do.
+    struct Heavy;
+
+    impl Fetch for Heavy {
+        fn name(&self) -> &'static str {
+            "heavy"
+        }
+
+        async fn fetch(&self, url: &Url) -> Result<Fetched, FetchError> {
+            let buffer = [url.as_str().len() as u8; 4096];
+            futures::future::ready(()).await;
+            Ok(Fetched {
+                status: 200,
+                bytes: buffer.iter().map(|&b| u64::from(b)).sum(),
+                location: None,
+            })
+        }
+    }
+
+    #[test]
+    fn the_fetch_future_is_small_and_its_box_holds_little_besides_the_client() {
+        let session = Session::new(
+            InstantTimer,
+            Heavy,
+            Duration::from_secs(1),
+            Live { quiet: true },
+        );
+        let url = parse_url("http://a.test/").unwrap();
+        let client = std::mem::size_of_val(&session.client.fetch(&url));
+        assert!(client >= 4096, "the fake client's future is {client} bytes");
+        // What a gather holds per fetch: the box is on the heap.
+        let target = || Target::Checked(url.clone());
+        let outer = std::mem::size_of_val(&fetch_one(session.clone(), target(), Instant::now()));
+        assert!(outer <= 512, "fetch_one's future is {outer} bytes");
+        // What the box holds: the client's exchange, once, and under 1 KiB more (a wrapper
+        // that kept its argument and the future it awaits would hold it twice).
+        let boxed = std::mem::size_of_val(&fetch_and_report(&session, target(), Instant::now()));
+        assert!(
+            boxed <= client + 1024,
+            "fetch_and_report is {boxed} bytes around a client future of {client}"
         );
     }
 

@@ -1,6 +1,7 @@
 //! What a runtime crate provides: a name, a timer, a local spawn, a yield, a way to run
 //! blocking work off the thread, and, for the reactive demo, processes, files and stdin.
 
+use std::future::Future;
 use std::io;
 use std::path::Path;
 use std::process::Output;
@@ -29,6 +30,16 @@ pub trait Runtime: Clone + 'static {
 
     /// Gives the other tasks a turn: returns `Pending` once, then is ready.
     async fn yield_now(&self);
+
+    /// Polls `work`, one task that gathers many futures, outside the runtime's cooperative
+    /// budget if it has one. Without a budget (the default) it is just `work.await`.
+    ///
+    /// tokio needs it: since 1.44 a task that has spent its budget has its wake deferred,
+    /// and `join_all` then polls every remaining future in each turn, so 100,000 gathered
+    /// 1 s sleeps take about 4 s instead of 1 (docs/BENCHMARKS.md).
+    async fn without_budget<T>(&self, work: impl Future<Output = T>) -> T {
+        work.await
+    }
 
     /// Runs `work` on a thread of the runtime's blocking pool, and waits for it without
     /// blocking the executor's thread.

@@ -184,8 +184,8 @@ fn doc_target(base: Option<&Url>, n: &str) -> Target {
 
 /// Runs `make(0)` to `make(count - 1)` and returns their outputs, in no particular order.
 ///
-/// `join` polls them all from the calling task; `spawn` makes each a local task of the
-/// runtime. With a `limit`, at most that many are in flight: `join` through
+/// `join` polls them all from the calling task, outside the runtime's cooperative budget
+/// ([`Runtime::without_budget`]); `spawn` makes each a local task of the runtime. With a `limit`, at most that many are in flight: `join` through
 /// `buffer_unordered`, `spawn` through `limit` tasks that each take the next number in turn.
 async fn gather<R: Runtime, T: 'static, W: Future<Output = T> + 'static>(
     runtime: &R,
@@ -195,10 +195,12 @@ async fn gather<R: Runtime, T: 'static, W: Future<Output = T> + 'static>(
     make: impl Fn(usize) -> W + 'static,
 ) -> Vec<T> {
     match (mode, limit) {
-        (GatherMode::Join, None) => join_all((0..count).map(make)).await,
+        (GatherMode::Join, None) => runtime.without_budget(join_all((0..count).map(make))).await,
         (GatherMode::Join, Some(k)) => {
             let works = stream::iter((0..count).map(make));
-            works.buffer_unordered(k).collect().await
+            runtime
+                .without_budget(works.buffer_unordered(k).collect())
+                .await
         }
         (GatherMode::Spawn, None) => {
             let tasks = (0..count).map(|n| make(n).boxed_local()).collect();
@@ -247,14 +249,16 @@ impl Progress {
         }
     }
 
-    /// `work`, counted as one step when it ends.
-    async fn counted<T>(self: Rc<Self>, work: impl Future<Output = T>) -> T {
-        let output = work.await;
-        if self.shown && self.bar.is_hidden() && self.start.elapsed() > QUIET_FOR {
-            self.bar.set_draw_target(ProgressDrawTarget::stderr());
-        }
-        self.bar.inc(1);
-        output
+    /// `work`, counted as one step when it ends. A combinator, not an `async fn`, so that
+    /// `work` is stored once, not as an argument and again as the future awaited.
+    fn counted<T>(self: Rc<Self>, work: impl Future<Output = T>) -> impl Future<Output = T> {
+        work.map(move |output| {
+            if self.shown && self.bar.is_hidden() && self.start.elapsed() > QUIET_FOR {
+                self.bar.set_draw_target(ProgressDrawTarget::stderr());
+            }
+            self.bar.inc(1);
+            output
+        })
     }
 
     /// Clears the bar, if it showed.

@@ -34,8 +34,15 @@ pub const TRUNCATED: (usize, usize) = (100_000, 1_000);
 /// The longest latency a request may ask for with `?latency_ms=`.
 const MAX_LATENCY: Duration = Duration::from_secs(600);
 
-/// The longest a client may take to send its request head before the server hangs up.
+/// The longest a client may take to send the rest of its request head, counted from its
+/// first byte, before the server hangs up; also the limit on a TLS handshake.
 pub(crate) const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a connection may stay silent before its first byte. Generous on purpose: a
+/// client that opens thousands of connections at once (`join_all` polls every fetch to its
+/// `connect()` first) writes its requests only after all the connects, and must not be
+/// punished for connecting early. A client that never writes is still hung up on.
+pub(crate) const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The largest request head the server reads.
 const MAX_HEAD: usize = 16 * 1024;
@@ -82,12 +89,12 @@ enum Answer {
 
 /// Serves one connection: reads one request, waits out the latency, answers, closes.
 pub(crate) async fn serve<S: Conn>(mut stream: S, latency: Duration) {
-    let (answer, latency) = match tokio::time::timeout(HEAD_TIMEOUT, read_head(&mut stream)).await {
-        Ok(Ok(Ok((path, query)))) => match parse_query(&query) {
+    let (answer, latency) = match read_head(&mut stream).await {
+        Ok(Ok((path, query))) => match parse_query(&query) {
             Ok((asked, to)) => (route(&path, to), asked.unwrap_or(latency)),
             Err(answer) => (answer, Duration::ZERO),
         },
-        Ok(Ok(Err(answer))) => (answer, Duration::ZERO),
+        Ok(Err(answer)) => (answer, Duration::ZERO),
         // A client that sends nothing in time, or hangs up, gets no answer.
         _ => return,
     };
@@ -101,15 +108,23 @@ pub(crate) async fn serve<S: Conn>(mut stream: S, latency: Duration) {
 }
 
 /// Reads a request head and returns its path and query, or the error answer for a request
-/// the server will not serve.
+/// the server will not serve. The first byte may take [`IDLE_TIMEOUT`], the rest of the head
+/// [`HEAD_TIMEOUT`] from there.
 async fn read_head<S: Conn>(stream: &mut S) -> io::Result<Result<(String, String), Answer>> {
     let mut head = Vec::with_capacity(1024);
     let mut chunk = [0_u8; 4096];
+    let mut deadline = None;
     loop {
-        let n = stream.read(&mut chunk).await?;
+        let read = stream.read(&mut chunk);
+        let n = match deadline {
+            None => tokio::time::timeout(IDLE_TIMEOUT, read).await,
+            Some(at) => tokio::time::timeout_at(at, read).await,
+        }
+        .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
         if n == 0 {
             return Err(io::ErrorKind::UnexpectedEof.into());
         }
+        deadline.get_or_insert_with(|| tokio::time::Instant::now() + HEAD_TIMEOUT);
         head.extend_from_slice(&chunk[..n]);
         let mut headers = [httparse::EMPTY_HEADER; 64];
         let mut request = httparse::Request::new(&mut headers);
@@ -300,5 +315,49 @@ mod tests {
         assert!(matches!(route("/redirect/0", None), Answer::Redirect(to) if to == "/doc/0"));
         assert!(matches!(route("/fault/endless", None), Answer::Endless));
         assert!(matches!(route("/nowhere", None), Answer::Status(404)));
+    }
+
+    /// A client and the server's side of its connection, on loopback, on a runtime whose
+    /// clock is paused (it jumps to the next timer whenever nothing else can run).
+    async fn connection(latency: Duration) -> (TcpStream, tokio::task::JoinHandle<()>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server_side, _) = listener.accept().await.unwrap();
+        (client, tokio::spawn(serve(server_side, latency)))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_connects_early_and_writes_late_is_served() {
+        let (mut client, _server) = connection(Duration::ZERO).await;
+        tokio::time::sleep(HEAD_TIMEOUT * 3).await;
+        client
+            .write_all(b"GET /doc/1 HTTP/1.1\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = Vec::new();
+        client.read_to_end(&mut answer).await.unwrap();
+        assert!(answer.starts_with(b"HTTP/1.1 200 OK\r\n"), "{answer:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_head_that_stops_halfway_is_hung_up_on_after_the_head_timeout() {
+        let (mut client, server) = connection(Duration::ZERO).await;
+        let start = tokio::time::Instant::now();
+        client.write_all(b"GET /doc/1 HTTP/1.1\r\n").await.unwrap();
+        server.await.unwrap();
+        let mut answer = Vec::new();
+        client.read_to_end(&mut answer).await.unwrap();
+        assert_eq!(answer, b"");
+        assert_eq!(start.elapsed().as_secs(), HEAD_TIMEOUT.as_secs());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_never_writes_is_hung_up_on_after_the_idle_timeout() {
+        let (_client, server) = connection(Duration::ZERO).await;
+        let start = tokio::time::Instant::now();
+        server.await.unwrap();
+        assert_eq!(start.elapsed().as_secs(), IDLE_TIMEOUT.as_secs());
     }
 }

@@ -7,6 +7,7 @@
 //! this file with `runtime-asyncstd/src/lib.rs` and `runtime-smol/src/lib.rs`: the diff is
 //! what differs between the runtimes.
 
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -75,6 +76,13 @@ impl Runtime for Tokio {
 
     async fn yield_now(&self) {
         tokio::task::yield_now().await;
+    }
+
+    async fn without_budget<T>(&self, work: impl Future<Output = T>) -> T {
+        // A task that has spent its budget has its wake deferred since tokio 1.44; one task
+        // that gathers thousands of futures spends it at once, and `join_all` then polls
+        // every one of them in each turn. `unconstrained` takes the budget away.
+        tokio::task::unconstrained(work).await
     }
 
     async fn spawn_blocking<T: Send + 'static>(
