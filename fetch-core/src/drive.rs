@@ -360,9 +360,9 @@ mod tests {
     use std::future::pending;
 
     use futures::executor::block_on;
-    use futures::future::LocalBoxFuture;
 
     use super::*;
+    use crate::testing::FakeRuntime;
 
     /// A client that answers from a table: URL → (status, Location), and notes each URL
     /// it was asked for. A URL missing from the table never answers.
@@ -405,30 +405,6 @@ mod tests {
                 }),
                 None => pending().await,
             }
-        }
-    }
-
-    /// A runtime whose timer fires at once: any wait is "over the limit".
-    #[derive(Clone)]
-    struct InstantTimer;
-
-    impl Runtime for InstantTimer {
-        fn name(&self) -> &'static str {
-            "instant"
-        }
-        async fn sleep(&self, _: Duration) {}
-        async fn gather_spawn<T: 'static>(&self, tasks: Vec<LocalBoxFuture<'static, T>>) -> Vec<T> {
-            join_all(tasks).await
-        }
-        async fn yield_now(&self) {}
-        async fn spawn_blocking<T: Send + 'static>(
-            &self,
-            work: impl FnOnce() -> T + Send + 'static,
-        ) -> T {
-            work()
-        }
-        async fn ready_loop(&self, _: Duration) -> u64 {
-            0
         }
     }
 
@@ -492,12 +468,12 @@ mod tests {
     fn the_timeout_fires_when_the_work_does_not_finish() {
         let limit = Duration::from_millis(1500);
         let never = pending::<Result<(), FetchError>>();
-        let outcome = block_on(with_timeout(&InstantTimer, limit, never));
+        let outcome = block_on(with_timeout(&FakeRuntime::default(), limit, never));
         assert_eq!(outcome.unwrap_err().to_string(), "timed out after 1.5 s");
         // Work that is ready wins, even against a timer that has already run out.
         let ready = async { Ok::<_, FetchError>(5) };
         assert_eq!(
-            block_on(with_timeout(&InstantTimer, limit, ready)).unwrap(),
+            block_on(with_timeout(&FakeRuntime::default(), limit, ready)).unwrap(),
             5
         );
     }
@@ -524,7 +500,7 @@ mod tests {
     #[test]
     fn the_fetch_future_is_small_and_its_box_holds_little_besides_the_client() {
         let session = Session::new(
-            InstantTimer,
+            FakeRuntime::default(),
             Heavy,
             Duration::from_secs(1),
             Live { quiet: true },
@@ -548,7 +524,7 @@ mod tests {
     #[test]
     fn a_fetch_that_never_answers_is_reported_as_timed_out() {
         let session = Session::new(
-            InstantTimer,
+            FakeRuntime::default(),
             Table::default(),
             Duration::from_secs(2),
             Live { quiet: true },

@@ -36,6 +36,9 @@ pub mod scale;
 pub mod sleep;
 pub mod starve;
 
+#[cfg(test)]
+mod testing;
+
 pub use cli::{
     Cli, ClientKind, ClientOptions, Demo, FetchArgs, GatherMode, ReactiveArgs, ScaleArgs,
 };

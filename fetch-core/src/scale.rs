@@ -269,44 +269,17 @@ impl Progress {
 
 #[cfg(test)]
 mod tests {
-    use std::cell::Cell;
-
     use futures::executor::block_on;
-    use futures::future::LocalBoxFuture;
 
     use super::*;
-
-    /// A runtime that counts the tasks it is asked to spawn, and runs them in place.
-    #[derive(Clone, Default)]
-    struct CountingSpawns(Rc<Cell<usize>>);
-
-    impl Runtime for CountingSpawns {
-        fn name(&self) -> &'static str {
-            "counting"
-        }
-        async fn sleep(&self, _: Duration) {}
-        async fn gather_spawn<T: 'static>(&self, tasks: Vec<LocalBoxFuture<'static, T>>) -> Vec<T> {
-            self.0.set(self.0.get() + tasks.len());
-            join_all(tasks).await
-        }
-        async fn yield_now(&self) {}
-        async fn spawn_blocking<T: Send + 'static>(
-            &self,
-            work: impl FnOnce() -> T + Send + 'static,
-        ) -> T {
-            work()
-        }
-        async fn ready_loop(&self, _: Duration) -> u64 {
-            0
-        }
-    }
+    use crate::testing::FakeRuntime;
 
     /// How many tasks `gather` spawns for 10 works, and the outputs it returns, sorted.
     fn spawned(mode: GatherMode, limit: Option<usize>) -> (usize, Vec<usize>) {
-        let runtime = CountingSpawns::default();
+        let runtime = FakeRuntime::default();
         let mut outputs = block_on(gather(&runtime, mode, limit, 10, |n| async move { n }));
         outputs.sort_unstable();
-        (runtime.0.get(), outputs)
+        (runtime.spawned.get(), outputs)
     }
 
     #[test]
