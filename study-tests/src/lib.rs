@@ -138,6 +138,11 @@ macro_rules! runtime_tests {
         }
 
         #[test]
+        fn thousands_of_fetches_at_once_lose_nothing() {
+            $crate::scale::check_thousands_at_once_lose_nothing(BINARY);
+        }
+
+        #[test]
         fn running_out_of_file_descriptors_says_what_to_do() {
             $crate::scale::check_out_of_files(BINARY);
         }

@@ -1,7 +1,15 @@
 //! The scale mode's checks: hundreds of fetches and thousands of sleeps at once, bounded
 //! concurrency, and what happens when the process runs out of file descriptors.
 
+use std::time::Duration;
+
+use fixture_server::Fixture;
+
 use crate::Binary;
+
+/// How many fetches the load check gathers at once: enough to fill thousands of sockets on
+/// each side, few enough for a debug build in CI.
+const AT_ONCE: usize = 3_000;
 
 /// Scale mode, with both gather modes: 200 fetches at once take about one latency, not
 /// 200; `--concurrency` bounds them; 2,000 sleeps gathered take about one sleep.
@@ -77,4 +85,19 @@ pub fn check_out_of_files(binary: Binary) {
         output.stderr
     );
     assert!(output.stderr.contains("--base"), "{}", output.stderr);
+}
+
+/// Thousands of fetches at once lose none: the server runs in this test's process, the
+/// client in the binary's, and every fetch succeeds, with both gather modes.
+pub fn check_thousands_at_once_lose_nothing(binary: Binary) {
+    let fixture = Fixture::start(0, Duration::from_millis(200)).unwrap();
+    let base = fixture.url("");
+    let count = AT_ONCE.to_string();
+    for gather in ["join", "spawn"] {
+        let args = ["scale", "--count", &count, "--base", &base, "--gather", gather];
+        let (output, report) = binary.run_json(&args);
+        assert_eq!(output.code, Some(0), "{gather}: {}", output.stderr);
+        assert_eq!(report["succeeded"], AT_ONCE, "{gather}: {report}");
+        assert_eq!(report["errors"], serde_json::json!({}), "{gather}: {report}");
+    }
 }
