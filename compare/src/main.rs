@@ -2,9 +2,11 @@
 //! process measured from outside, the median of several runs. It prints markdown tables,
 //! writes them and the raw data as JSON, and draws the lesson's timeline as SVG.
 //!
-//! Run with: `cargo run --release -p compare` (`-- --quick` for a short trial run)
+//! Run with: `cargo run --release -p compare` (`-- --full` for three runs of everything,
+//! `-- --quick` for a short trial run)
 
 mod measure;
+mod scale;
 mod timeline;
 
 use std::io::{BufRead, BufReader};
@@ -21,6 +23,7 @@ use serde_json::{Value, json};
 use fetch_core::lesson::LessonReport;
 use fetch_core::scale::ScaleReport;
 use measure::Measured;
+use scale::{Fetcher, SCALE_LATENCY_MS, ScaleRow};
 
 /// Compares the runtimes, the clients, and a thread per request, on the lesson and at scale.
 #[derive(Debug, Parser)]
@@ -30,9 +33,10 @@ struct Args {
     #[command(subcommand)]
     step: Option<Step>,
 
-    /// Runs per configuration; the tables show the median.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
-    runs: u64,
+    /// Three runs of every configuration instead of one (the tables show the median), and
+    /// syscalls counted at every N. About three times as long.
+    #[arg(long, conflicts_with = "quick")]
+    full: bool,
 
     /// Where to write compare.json, compare.md and timeline.svg.
     #[arg(long, value_name = "DIR", default_value = "target/compare")]
@@ -64,8 +68,21 @@ const GATHERS: [&str; 2] = ["join", "spawn"];
 /// The lesson's latency per document, the fixture's default: the ideal concurrent time.
 const LESSON_LATENCY_MS: f64 = fetch_core::LESSON_LATENCY.as_millis() as f64;
 
-/// The scale workload's latency per document: the ideal time of N fetches at once.
-const SCALE_LATENCY_MS: f64 = 200.0;
+/// Prints one progress line per step, numbered out of the whole.
+struct Steps {
+    done: usize,
+    total: usize,
+    start: std::time::Instant,
+}
+
+impl Steps {
+    /// Says that `what` starts.
+    fn next(&mut self, what: impl std::fmt::Display) {
+        self.done += 1;
+        let seconds = self.start.elapsed().as_secs();
+        eprintln!("[{}/{}, {seconds} s] {what}", self.done, self.total);
+    }
+}
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -87,33 +104,41 @@ fn compare(args: &Args) -> anyhow::Result<()> {
     let workspace = Workspace::read()?;
     let bin = build_release(&workspace)?;
     let server = Server::start(&bin.join("fixture-server"))?;
-    let runs = if args.quick { 1 } else { args.runs as usize };
+    let runs = if args.full { 3 } else { 1 };
     let counts: &[usize] = if args.quick {
-        &[10, 100]
+        &[100, 1_000]
     } else {
-        &[10, 100, 1_000, 10_000]
+        &[1_000, 5_000, 10_000, 19_000]
     };
+    scale::check_counts(counts)?;
     let sleeps = if args.quick { 10_000 } else { 100_000 };
 
     let mut report = Comparison::default();
-    let runtimes = &workspace.runtimes;
-    eprintln!(
-        "lesson: {} runtimes x {} clients x {} gathers, {runs} run(s) each",
-        runtimes.len(),
-        CLIENTS.len(),
-        GATHERS.len()
-    );
-    for (runtime, binary) in runtimes {
+    let runtimes: Vec<(String, PathBuf)> = workspace
+        .runtimes
+        .iter()
+        .map(|(name, package)| (name.clone(), bin.join(package)))
+        .collect();
+    let fetchers = Fetcher::all(&runtimes, &bin, &mut report.notes);
+    let mut steps = Steps {
+        done: 0,
+        total: runtimes.len() * (CLIENTS.len() * GATHERS.len() + 1) + counts.len() * fetchers.len(),
+        start: std::time::Instant::now(),
+    };
+    for (runtime, binary) in &runtimes {
         for client in CLIENTS {
             for gather in GATHERS {
+                steps.next(format_args!(
+                    "lesson: {runtime}, {client}, {gather}, {runs} run(s)"
+                ));
                 let mut command = vec![
                     "--json".to_owned(),
                     format!("--client={client}"),
                     format!("--gather={gather}"),
                 ];
                 command.extend(server.lesson_urls());
-                let samples = measure_runs(&bin.join(binary), &command, runs)?;
-                let reports: Vec<LessonReport> = parse_reports(binary, &samples)?;
+                let samples = measure_runs(binary, &command, runs)?;
+                let reports: Vec<LessonReport> = parse_reports(runtime, &samples)?;
                 if let (("hyper", "join"), Some(first)) = ((client, gather), reports.first()) {
                     report.timelines.push(first.clone());
                 }
@@ -123,31 +148,26 @@ fn compare(args: &Args) -> anyhow::Result<()> {
         }
     }
 
-    eprintln!("scale: N = {counts:?} fetches, {runs} run(s) each");
     for &count in counts {
-        for (runtime, binary) in runtimes {
-            let command = scale_args(&server, count, 0);
-            let samples = measure_runs(&bin.join(binary), &command, runs)?;
-            let reports = parse_reports(binary, &samples)?;
-            let row = ScaleRow::from_samples(runtime, "hyper", count, &samples, &reports)?;
+        for fetcher in &fetchers {
+            let (runtime, client) = fetcher.label();
+            steps.next(format_args!(
+                "scale: {runtime} with {client}, {count} at once"
+            ));
+            // Syscalls take a second run: at every N with --full, else at the first N only.
+            let count_syscalls = args.full || count == counts[0];
+            let row = scale::measure_row(fetcher, count, &server, runs, count_syscalls)?;
             report.scale.push(row);
         }
-        let command = vec![
-            "--json".to_owned(),
-            format!("--count={count}"),
-            format!("--base={}", server.base),
-        ];
-        let samples = measure_runs(&bin.join("threads-baseline"), &command, runs)?;
-        let reports = parse_reports("threads-baseline", &samples)?;
-        let row = ScaleRow::from_samples("threads", "ureq", count, &samples, &reports)?;
-        report.scale.push(row);
     }
 
-    eprintln!("sleeps: {sleeps} gathered 1 s sleeps, against 1 for the baseline memory");
-    for (runtime, binary) in runtimes {
-        let many = measure_runs(&bin.join(binary), &scale_args(&server, 0, sleeps), runs)?;
-        let one = measure_runs(&bin.join(binary), &scale_args(&server, 0, 1), runs)?;
-        let reports = parse_reports(binary, &many)?;
+    for (runtime, binary) in &runtimes {
+        steps.next(format_args!(
+            "sleeps: {runtime}, {sleeps} gathered 1 s sleeps and 1"
+        ));
+        let many = measure_runs(binary, &scale_args(&server, 0, sleeps), runs)?;
+        let one = measure_runs(binary, &scale_args(&server, 0, 1), runs)?;
+        let reports = parse_reports(runtime, &many)?;
         let row = SleepRow::from_samples(runtime, sleeps, &many, &one, &reports)?;
         report.sleeps.push(row);
     }
@@ -265,7 +285,7 @@ fn build_release(workspace: &Workspace) -> anyhow::Result<PathBuf> {
 
 /// The reports the samples of `binary` printed, read as the type fetch-core writes. A run
 /// that printed no report, or one with a field missing, is an error that names both.
-fn parse_reports<T: DeserializeOwned>(
+pub(crate) fn parse_reports<T: DeserializeOwned>(
     binary: &str,
     samples: &[Measured],
 ) -> anyhow::Result<Vec<T>> {
@@ -287,7 +307,11 @@ fn parse_reports<T: DeserializeOwned>(
 }
 
 /// Runs `binary` with `args` `runs` times, each measured by a copy of this program.
-fn measure_runs(binary: &Path, args: &[String], runs: usize) -> anyhow::Result<Vec<Measured>> {
+pub(crate) fn measure_runs(
+    binary: &Path,
+    args: &[String],
+    runs: usize,
+) -> anyhow::Result<Vec<Measured>> {
     let me = std::env::current_exe().context("cannot find this program")?;
     let mut samples = Vec::with_capacity(runs);
     for _ in 0..runs {
@@ -311,9 +335,10 @@ fn measure_runs(binary: &Path, args: &[String], runs: usize) -> anyhow::Result<V
 }
 
 /// The fixture server, in its own process, killed on drop.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base: String,
+    /// Its base URL, `http://127.0.0.1:PORT`.
+    pub(crate) base: String,
 }
 
 impl Server {
@@ -335,6 +360,23 @@ impl Server {
             bail!("the fixture server did not print its address");
         }
         Ok(Server { child, base })
+    }
+
+    /// The CPU time (user and system) the server has used so far, in milliseconds.
+    pub(crate) fn cpu_ms(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()));
+        let ticks = stat.ok().and_then(|stat| {
+            let after_name = stat[stat.rfind(')')? + 1..].to_owned();
+            let mut fields = after_name.split_whitespace().skip(11);
+            let user: f64 = fields.next()?.parse().ok()?;
+            let system: f64 = fields.next()?.parse().ok()?;
+            Some(user + system)
+        });
+        let per_second = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+            .ok()
+            .flatten()
+            .unwrap_or(100) as f64;
+        ticks.map_or(0.0, |t| t * 1000.0 / per_second)
     }
 
     /// The lesson's four documents, each asking for the lesson's latency.
@@ -365,7 +407,7 @@ fn median(mut values: Vec<f64>, what: &str) -> anyhow::Result<f64> {
 }
 
 /// The median of a measurement across samples.
-fn median_of(
+pub(crate) fn median_of(
     samples: &[Measured],
     what: &str,
     pick: impl Fn(&Measured) -> f64,
@@ -374,7 +416,11 @@ fn median_of(
 }
 
 /// The median of a field across reports.
-fn median_in<T>(reports: &[T], what: &str, pick: impl Fn(&T) -> f64) -> anyhow::Result<f64> {
+pub(crate) fn median_in<T>(
+    reports: &[T],
+    what: &str,
+    pick: impl Fn(&T) -> f64,
+) -> anyhow::Result<f64> {
     median(reports.iter().map(pick).collect(), what)
 }
 
@@ -425,54 +471,6 @@ impl LessonRow {
     }
 }
 
-/// One row of the scale table.
-#[derive(Debug, Serialize)]
-struct ScaleRow {
-    runtime: String,
-    client: &'static str,
-    count: usize,
-    fetch_s: f64,
-    over_ideal: f64,
-    slowest_s: f64,
-    failed_fetches: f64,
-    cpu_ms: f64,
-    peak_rss_mb: f64,
-    peak_threads: f64,
-    errors: Vec<String>,
-}
-
-impl ScaleRow {
-    fn from_samples(
-        runtime: &str,
-        client: &'static str,
-        count: usize,
-        samples: &[Measured],
-        reports: &[ScaleReport],
-    ) -> anyhow::Result<ScaleRow> {
-        let fetch_ms = median_in(reports, "fetch time", |r| r.fetch_ms)?;
-        let succeeded = median_in(reports, "successes", |r| r.succeeded as f64)?;
-        let mut errors: Vec<String> = reports
-            .iter()
-            .flat_map(|r| r.errors.keys().cloned())
-            .collect();
-        errors.sort();
-        errors.dedup();
-        Ok(ScaleRow {
-            runtime: runtime.to_owned(),
-            client,
-            count,
-            fetch_s: fetch_ms / 1000.0,
-            over_ideal: fetch_ms / SCALE_LATENCY_MS,
-            slowest_s: median_in(reports, "slowest fetch", |r| r.slowest_fetch_ms)? / 1000.0,
-            failed_fetches: count as f64 - succeeded,
-            cpu_ms: median_of(samples, "CPU time", |s| s.user_ms + s.sys_ms)?,
-            peak_rss_mb: median_of(samples, "peak RSS", |s| s.max_rss_kib as f64 / 1024.0)?,
-            peak_threads: median_of(samples, "threads", |s| f64::from(s.peak_threads))?,
-            errors,
-        })
-    }
-}
-
 /// One row of the sleeps table.
 #[derive(Debug, Serialize)]
 struct SleepRow {
@@ -517,36 +515,61 @@ struct Comparison {
     targets: Vec<(String, bool, String)>,
     /// The first lesson run of each runtime with hyper and join, for the timeline.
     timelines: Vec<LessonReport>,
+    /// What was skipped, and why.
+    notes: Vec<String>,
 }
 
 impl Comparison {
     /// Checks the issue's targets, and notes each as met or missed with the number.
     fn check_targets(&mut self, counts: &[usize], sleeps: usize) {
         let biggest = counts.iter().copied().max().unwrap_or(0);
-        for row in self
+        // CPU and memory are compared with ab's at 10,000, or the largest N below it.
+        let at = counts
+            .iter()
+            .copied()
+            .filter(|&c| c <= 10_000)
+            .max()
+            .unwrap_or(biggest);
+        let ab = self
             .scale
             .iter()
-            .filter(|r| r.count == biggest && r.client == "hyper")
-        {
+            .find(|r| r.client == "ab" && r.count == at)
+            .map(|r| r.user_us_per_fetch + r.sys_us_per_fetch);
+        for row in self.scale.iter().filter(|r| r.client == "hyper") {
+            if row.count == biggest {
+                self.targets.push((
+                    format!("{biggest} fetches at once on {} lose none", row.runtime),
+                    row.failed_fetches == 0.0,
+                    format!("{} failed", row.failed_fetches),
+                ));
+            }
+            if row.count != at {
+                continue;
+            }
+            let cpu = row.user_us_per_fetch + row.sys_us_per_fetch;
+            if let Some(ab) = ab {
+                self.targets.push((
+                    format!("CPU per fetch on {} at {at} within 1.2 x ab's", row.runtime),
+                    cpu <= 1.2 * ab,
+                    format!("{cpu:.0} µs against {ab:.0} µs, {:.2} x", cpu / ab),
+                ));
+            }
             self.targets.push((
                 format!(
-                    "{biggest} fetches at once on {} finish within 1.5 x ideal",
+                    "memory per in-flight fetch on {} at {at} at most 12 KB",
                     row.runtime
                 ),
-                row.over_ideal <= 1.5 && row.failed_fetches == 0.0,
-                format!(
-                    "{:.2} x ideal, {} failed",
-                    row.over_ideal, row.failed_fetches
-                ),
+                row.kb_per_fetch <= 12.0,
+                format!("{:.1} KB", row.kb_per_fetch),
             ));
         }
         for row in &self.sleeps {
             self.targets.push((
                 format!(
-                    "{sleeps} gathered 1 s sleeps on {} finish within 1.1 s",
+                    "{sleeps} gathered 1 s sleeps on {} finish within 1.05 s",
                     row.runtime
                 ),
-                row.total_s <= 1.1,
+                row.total_s <= 1.05,
                 format!("{:.3} s", row.total_s),
             ));
             self.targets.push((
@@ -583,22 +606,30 @@ impl Comparison {
             ));
         }
         out.push_str(&format!(
-            "\n### Scale: N small documents at once, {SCALE_LATENCY_MS} ms latency each\n\n\
-             | runtime | client | N | total s | total / ideal | slowest s | failed | CPU ms | \
-             peak RSS MB | threads |\n\
-             | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+            "\n### Cost model: N documents of 1 KiB at once, {SCALE_LATENCY_MS} ms latency each\n\n\
+             CPU and syscalls per fetch are the client process's, all threads; KB per fetch is \
+             (peak RSS at N - peak RSS at 1) / (N - 1); server CPU is the fixture server's \
+             (its own process) during the run.\n\n\
+             | runtime | client | N | total s | total / ideal | failed | user µs/fetch | \
+             sys µs/fetch | syscalls/fetch | KB/fetch | server CPU ms | peak RSS MB | threads |\n\
+             | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
         ));
         for r in &self.scale {
+            let syscalls = r
+                .syscalls_per_fetch
+                .map_or_else(|| "-".to_owned(), |n| format!("{n:.1}"));
             out.push_str(&format!(
-                "| {} | {} | {} | {:.3} | {:.2} | {:.3} | {:.0} | {:.0} | {:.1} | {:.0} |\n",
+                "| {} | {} | {} | {:.3} | {:.2} | {:.0} | {:.1} | {:.1} | {syscalls} | {:.1} | {:.0} | {:.1} | {:.0} |\n",
                 r.runtime,
                 r.client,
                 r.count,
                 r.fetch_s,
                 r.over_ideal,
-                r.slowest_s,
                 r.failed_fetches,
-                r.cpu_ms,
+                r.user_us_per_fetch,
+                r.sys_us_per_fetch,
+                r.kb_per_fetch,
+                r.server_cpu_ms,
                 r.peak_rss_mb,
                 r.peak_threads,
             ));
@@ -627,6 +658,12 @@ impl Comparison {
                 r.cpu_ms
             ));
         }
+        if !self.notes.is_empty() {
+            out.push_str("\nNotes:\n\n");
+            for note in &self.notes {
+                out.push_str(&format!("- {note}\n"));
+            }
+        }
         out.push_str("\n### Targets\n\n");
         for (target, met, value) in &self.targets {
             let mark = if *met { "met" } else { "**MISSED**" };
@@ -652,6 +689,7 @@ impl Comparison {
             "lesson": self.lesson,
             "scale": self.scale,
             "sleeps": self.sleeps,
+            "notes": self.notes,
             "targets": targets,
         })
     }

@@ -94,10 +94,16 @@ pub fn check_thousands_at_once_lose_nothing(binary: Binary) {
     let base = fixture.url("");
     let count = AT_ONCE.to_string();
     for gather in ["join", "spawn"] {
-        let args = ["scale", "--count", &count, "--base", &base, "--gather", gather];
+        let args = [
+            "scale", "--count", &count, "--base", &base, "--gather", gather,
+        ];
         let (output, report) = binary.run_json(&args);
         assert_eq!(output.code, Some(0), "{gather}: {}", output.stderr);
         assert_eq!(report["succeeded"], AT_ONCE, "{gather}: {report}");
-        assert_eq!(report["errors"], serde_json::json!({}), "{gather}: {report}");
+        assert_eq!(
+            report["errors"],
+            serde_json::json!({}),
+            "{gather}: {report}"
+        );
     }
 }
