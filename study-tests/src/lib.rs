@@ -21,6 +21,7 @@ pub mod lesson;
 pub mod pki;
 pub mod reactive;
 pub mod scale;
+pub mod sentinel;
 pub mod sleep;
 pub mod starve;
 pub mod workspace;
