@@ -14,21 +14,19 @@ pub(crate) fn check_announced(announced: Option<u64>, max: u64) -> Result<(), Fe
 }
 
 /// Reads `body` to its end, counting the bytes and keeping none, and stops with
-/// [`FetchError::BodyTooLarge`] as soon as the count passes `max`. A read error means the
-/// response was cut short.
+/// [`FetchError::BodyTooLarge`] as soon as the count passes `max`. `explain` says what a
+/// read error means, in the client's terms.
 pub(crate) async fn read_capped(
     mut body: impl AsyncRead + Unpin,
     announced: Option<u64>,
     max: u64,
+    explain: impl Fn(std::io::Error) -> FetchError,
 ) -> Result<u64, FetchError> {
     check_announced(announced, max)?;
     let mut buffer = vec![0; 64 * 1024];
     let mut bytes = 0;
     loop {
-        let n = body
-            .read(&mut buffer)
-            .await
-            .map_err(|err| FetchError::Truncated(err.to_string()))?;
+        let n = body.read(&mut buffer).await.map_err(&explain)?;
         if n == 0 {
             return Ok(bytes);
         }

@@ -75,7 +75,8 @@ impl Fetch for IsahcClient {
         let location = header(LOCATION).map(str::to_owned);
         let announced = header(CONTENT_LENGTH).and_then(|n| n.parse().ok());
         // Dropping the response part-way (an error, the cap) aborts the transfer.
-        let bytes = read_capped(response.body_mut(), announced, self.options.max_body).await?;
+        let max = self.options.max_body;
+        let bytes = read_capped(response.body_mut(), announced, max, body_error).await?;
         Ok(Fetched {
             status,
             bytes,
@@ -109,6 +110,56 @@ fn isahc_error(err: isahc::Error, url: &Url, options: &ClientOptions) -> FetchEr
         ErrorKind::TlsEngine | ErrorKind::BadClientCertificate => {
             FetchError::Tls(TlsProblem::Other(err.to_string()))
         }
-        _ => FetchError::Http(error_chain(&err)),
+        _ => match std::error::Error::source(&err).and_then(|e| e.downcast_ref::<curl::Error>()) {
+            Some(curl) => curl_error(curl),
+            None => FetchError::Http(error_chain(&err)),
+        },
+    }
+}
+
+/// What a failed body read means: curl's code, when isahc passes it on inside the I/O
+/// error, or else a response cut short.
+fn body_error(err: std::io::Error) -> FetchError {
+    let curl = err
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<isahc::Error>())
+        .and_then(|isahc| std::error::Error::source(isahc))
+        .and_then(|source| source.downcast_ref::<curl::Error>());
+    match curl {
+        Some(curl) => curl_error(curl),
+        None => FetchError::Truncated(error_chain(&err)),
+    }
+}
+
+/// Says in a sentence what curl's error code means for this fetch; isahc passes on only
+/// curl's terse text (`[56] Failure when receiving data from the peer`).
+fn curl_error(err: &curl::Error) -> FetchError {
+    let code = err.code();
+    match code {
+        curl_sys::CURLE_UNSUPPORTED_PROTOCOL => FetchError::Http(format!(
+            "the answer has no HTTP/1.x status line (curl error {code}, which curl calls an \
+             unsupported protocol)"
+        )),
+        curl_sys::CURLE_FTP_WEIRD_SERVER_REPLY => FetchError::Http(format!(
+            "the answer is not valid HTTP, for example its headers or framing are malformed \
+             (curl error {code}, weird server reply)"
+        )),
+        curl_sys::CURLE_GOT_NOTHING => FetchError::Http(format!(
+            "the server closed the connection without answering (curl error {code})"
+        )),
+        curl_sys::CURLE_PARTIAL_FILE => FetchError::Truncated(format!(
+            "fewer body bytes came than were announced (curl error {code})"
+        )),
+        curl_sys::CURLE_RECV_ERROR => FetchError::Truncated(format!(
+            "receiving the answer failed: the connection broke, or the answer's encoding is \
+             invalid (curl error {code}, failure when receiving data from the peer)"
+        )),
+        curl_sys::CURLE_SEND_ERROR => FetchError::Http(format!(
+            "sending the request failed: the connection broke (curl error {code})"
+        )),
+        curl_sys::CURLE_BAD_CONTENT_ENCODING => FetchError::Http(format!(
+            "the body's Content-Encoding could not be decoded (curl error {code})"
+        )),
+        _ => FetchError::Http(format!("{} (curl error {code})", err.description())),
     }
 }

@@ -82,8 +82,11 @@ impl Fetch for SurfClient {
         let location = response
             .header("Location")
             .map(|values| values.last().as_str().to_owned());
+        check_framing(&response, status, location.is_some())?;
         let announced = response.len().map(|n| n as u64);
-        let bytes = read_capped(&mut response, announced, self.max_body).await?;
+        // A read error means the response was cut short.
+        let cut_short = |err: io::Error| FetchError::Truncated(err.to_string());
+        let bytes = read_capped(&mut response, announced, self.max_body, cut_short).await?;
         // The h1 client ends a body that is cut short with a plain end of file: compare.
         if let Some(announced) = announced.filter(|n| *n != bytes) {
             return Err(FetchError::Truncated(format!(
@@ -98,10 +101,69 @@ impl Fetch for SurfClient {
     }
 }
 
+/// Refuses what the h1 client would misreport: it must never pass on wrong bytes as a
+/// success (http-client 6.5.3 and async-h1 2.3, checked with the fixture's hostile routes).
+///
+/// - An informational answer (`103 Early Hints`) is taken for the final one.
+/// - Two different `Content-Length` headers are accepted, the last one winning.
+/// - A body that ends when the connection closes (no `Content-Length`, not chunked) is read
+///   as empty.
+fn check_framing(response: &surf::Response, status: u16, redirect: bool) -> Result<(), FetchError> {
+    let cannot = |what| FetchError::ClientCannot {
+        client: "surf",
+        what,
+    };
+    if (100..200).contains(&status) {
+        return Err(cannot(
+            "past an informational (1xx) answer such as 103 Early Hints",
+        ));
+    }
+    let values = |name: &str| -> Vec<String> {
+        let header = response.header(name);
+        header.map_or_else(Vec::new, |values| {
+            values
+                .iter()
+                .map(|v| v.as_str().trim().to_owned())
+                .collect()
+        })
+    };
+    let mut lengths = values("Content-Length");
+    lengths.sort();
+    lengths.dedup();
+    if lengths.len() > 1 {
+        return Err(FetchError::BadFraming(format!(
+            "{} different Content-Length headers ({})",
+            lengths.len(),
+            lengths.join(", ")
+        )));
+    }
+    let chunked = values("Transfer-Encoding")
+        .iter()
+        .any(|v| v.to_ascii_lowercase().contains("chunked"));
+    // A body is expected unless the status has none, or the driver only follows it.
+    let bodiless = matches!(status, 204 | 304) || redirect;
+    if lengths.is_empty() && !chunked && !bodiless {
+        return Err(cannot(
+            "a body that ends when the connection closes (no Content-Length, not chunked)",
+        ));
+    }
+    Ok(())
+}
+
 /// Sorts surf's errors into the study's, from the I/O and TLS errors inside them.
 fn surf_error(err: &surf::Error, url: &Url) -> FetchError {
     let Some(io) = err.downcast_ref::<io::Error>() else {
-        return FetchError::Http(err.to_string());
+        let text = err.to_string();
+        return match text.as_str() {
+            "Unsupported HTTP version" => FetchError::ClientCannot {
+                client: "surf",
+                what: "an HTTP/1.0 answer",
+            },
+            "empty response" => FetchError::Http(
+                "the answer has no HTTP status line (surf says: empty response)".into(),
+            ),
+            _ => FetchError::Http(text),
+        };
     };
     if let Some(tls) = io
         .get_ref()

@@ -115,6 +115,20 @@ pub enum FetchError {
     #[error("timed out after {} s", .0.as_secs_f64())]
     Timeout(Duration),
 
+    /// The answer's framing is ambiguous (for example two different `Content-Length`
+    /// headers): its body cannot be trusted, so it is refused.
+    #[error("invalid framing: {0}")]
+    BadFraming(String),
+
+    /// The client cannot read this valid answer: a limitation of the client, named.
+    #[error("{client} cannot read {what}: use --client hyper or --client isahc")]
+    ClientCannot {
+        /// The client's name.
+        client: &'static str,
+        /// What it cannot read.
+        what: &'static str,
+    },
+
     /// Any other failure of the HTTP exchange, in the client's own words.
     #[error("HTTP error: {0}")]
     Http(String),

@@ -16,6 +16,16 @@
 //! | `/fault/huge-headers` | 200 with more than 1 MiB of headers |
 //! | `/fault/truncated` | 200 announcing more body bytes than it sends, then closes |
 //! | `/fault/endless` | 200 with a chunked body that never ends |
+//! | `/hostile/silent` | reads the request, then never answers |
+//! | `/hostile/drip-headers` | the status line and headers, one byte a second |
+//! | `/hostile/close-delimited` | 200, no `Content-Length`, 512 body bytes, then close (valid) |
+//! | `/hostile/two-lengths` | 200 with two different `Content-Length` headers (invalid framing) |
+//! | `/hostile/http10` | an `HTTP/1.0` answer with 512 body bytes (valid) |
+//! | `/hostile/early-hints` | `103 Early Hints`, then 200 with 512 body bytes (valid) |
+//! | `/hostile/http09` | a body with no status line at all (HTTP/0.9) |
+//! | `/hostile/bad-chunk` | a chunked body whose chunk size is not hexadecimal |
+//! | `/hostile/huge-length` | 200 announcing 5 GB, then bytes as fast as they go |
+//! | `/hostile/file-redirect` | 302 to `file:///etc/passwd` |
 //! | anything else | 404 |
 //!
 //! Every answer comes after the latency, and every connection closes after one answer.
@@ -27,6 +37,13 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::documents::{SMALL_DOC_BYTES, document, generate, small_document};
+
+/// How many body bytes the valid hostile answers carry (close-delimited, HTTP/1.0, after
+/// early hints).
+pub const HOSTILE_BODY_BYTES: usize = 512;
+
+/// How many body bytes `/hostile/huge-length` announces.
+const HUGE_LENGTH: u64 = 5_000_000_000;
 
 /// How many body bytes `/fault/truncated` announces, and how many it sends.
 pub const TRUNCATED: (usize, usize) = (100_000, 1_000);
@@ -85,6 +102,24 @@ enum Answer {
     Truncated,
     /// A chunked body that never ends.
     Endless,
+    /// The request read, and no answer ever.
+    Silent,
+    /// The head, one byte a second.
+    DripHeaders,
+    /// A body delimited by the connection's close, with no length.
+    CloseDelimited,
+    /// Two different `Content-Length` headers.
+    TwoLengths,
+    /// An HTTP/1.0 answer.
+    Http10,
+    /// `103 Early Hints`, then the answer.
+    EarlyHints,
+    /// A body with no status line.
+    Http09,
+    /// A chunk size that is not hexadecimal.
+    BadChunk,
+    /// 5 GB announced, bytes streamed until the client hangs up.
+    HugeLength,
 }
 
 /// Serves one connection: reads one request, waits out the latency, answers, closes.
@@ -192,6 +227,16 @@ fn route(path: &str, to: Option<String>) -> Answer {
         ("/fault/huge-headers", _) => Answer::HugeHeaders,
         ("/fault/truncated", _) => Answer::Truncated,
         ("/fault/endless", _) => Answer::Endless,
+        ("/hostile/silent", _) => Answer::Silent,
+        ("/hostile/drip-headers", _) => Answer::DripHeaders,
+        ("/hostile/close-delimited", _) => Answer::CloseDelimited,
+        ("/hostile/two-lengths", _) => Answer::TwoLengths,
+        ("/hostile/http10", _) => Answer::Http10,
+        ("/hostile/early-hints", _) => Answer::EarlyHints,
+        ("/hostile/http09", _) => Answer::Http09,
+        ("/hostile/bad-chunk", _) => Answer::BadChunk,
+        ("/hostile/huge-length", _) => Answer::HugeLength,
+        ("/hostile/file-redirect", _) => Answer::Redirect("file:///etc/passwd".into()),
         _ => Answer::Status(404),
     }
 }
@@ -255,6 +300,63 @@ async fn answer_with<S: Conn>(stream: &mut S, answer: Answer) -> io::Result<()> 
                 stream.write_all(size.as_bytes()).await?;
                 stream.write_all(&chunk).await?;
                 stream.write_all(b"\r\n").await?;
+            }
+        }
+        Answer::Silent => std::future::pending::<()>().await,
+        Answer::DripHeaders => {
+            let head = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+            for byte in head.bytes() {
+                stream.write_all(&[byte]).await?;
+                stream.flush().await?;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+        Answer::CloseDelimited => {
+            let body = generate("/hostile/close-delimited", HOSTILE_BODY_BYTES);
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n";
+            stream.write_all(head.as_bytes()).await?;
+            stream.write_all(&body).await?;
+        }
+        Answer::TwoLengths => {
+            let body = generate("/hostile/two-lengths", HOSTILE_BODY_BYTES);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {HOSTILE_BODY_BYTES}\r\nContent-Length: 100\r\n\
+                 Connection: close\r\n\r\n"
+            );
+            stream.write_all(head.as_bytes()).await?;
+            stream.write_all(&body).await?;
+        }
+        Answer::Http10 => {
+            let body = generate("/hostile/http10", HOSTILE_BODY_BYTES);
+            let head = format!("HTTP/1.0 200 OK\r\nContent-Length: {HOSTILE_BODY_BYTES}\r\n\r\n");
+            stream.write_all(head.as_bytes()).await?;
+            stream.write_all(&body).await?;
+        }
+        Answer::EarlyHints => {
+            let hints = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n";
+            stream.write_all(hints.as_bytes()).await?;
+            stream.flush().await?;
+            let body = generate("/hostile/early-hints", HOSTILE_BODY_BYTES);
+            write_response(stream, 200, &[], body.len(), &body).await?;
+        }
+        Answer::Http09 => {
+            let body = generate("/hostile/http09", HOSTILE_BODY_BYTES);
+            stream.write_all(&body).await?;
+        }
+        Answer::BadChunk => {
+            let head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+            stream.write_all(head.as_bytes()).await?;
+            stream.write_all(b"zz\r\nnot a chunk\r\n0\r\n\r\n").await?;
+        }
+        Answer::HugeLength => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {HUGE_LENGTH}\r\nConnection: close\r\n\r\n"
+            );
+            stream.write_all(head.as_bytes()).await?;
+            let chunk = vec![0_u8; 64 * 1024];
+            // Until the client hangs up, which makes a write fail.
+            loop {
+                stream.write_all(&chunk).await?;
             }
         }
     }
