@@ -6,6 +6,7 @@
 //! `-- --quick` for a short trial run)
 
 mod measure;
+mod reliability;
 mod scale;
 mod timeline;
 
@@ -47,9 +48,13 @@ struct Args {
     quick: bool,
 }
 
-/// The steps `compare` runs as copies of itself.
+/// What `compare` can do besides the comparison: the reliability table, and the step it
+/// runs as a copy of itself.
 #[derive(Debug, Subcommand)]
 enum Step {
+    /// Runs every runtime and client against the fault matrix's routes (the polite faults
+    /// and the hostile server's) and prints the table of docs/RELIABILITY.md.
+    Reliability,
     /// Runs one command and prints its measurements as JSON.
     #[command(hide = true)]
     Measure {
@@ -88,6 +93,7 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let outcome = match &args.step {
         Some(Step::Measure { command }) => measure::measure_and_print(command),
+        Some(Step::Reliability) => reliability(),
         None => compare(&args),
     };
     match outcome {
@@ -99,11 +105,25 @@ fn main() -> ExitCode {
     }
 }
 
+/// Builds the binaries, starts the fixture server, and prints the reliability table.
+fn reliability() -> anyhow::Result<()> {
+    let workspace = Workspace::read()?;
+    let bin = build_release(&workspace)?;
+    let server = Server::start(&bin.join("fixture-server"), 20)?;
+    let runtimes: Vec<(String, PathBuf)> = workspace
+        .runtimes
+        .iter()
+        .map(|(name, package)| (name.clone(), bin.join(package)))
+        .collect();
+    println!("{}", reliability::table(&runtimes, &server)?);
+    Ok(())
+}
+
 /// Builds the binaries, starts the fixture server, runs every workload, and reports.
 fn compare(args: &Args) -> anyhow::Result<()> {
     let workspace = Workspace::read()?;
     let bin = build_release(&workspace)?;
-    let server = Server::start(&bin.join("fixture-server"))?;
+    let server = Server::start(&bin.join("fixture-server"), SCALE_LATENCY_MS as u64)?;
     let runs = if args.full { 3 } else { 1 };
     let counts: &[usize] = if args.quick {
         &[100, 1_000]
@@ -342,10 +362,11 @@ pub(crate) struct Server {
 }
 
 impl Server {
-    /// Starts the server with the scale latency; the lesson's URLs ask for theirs.
-    fn start(binary: &Path) -> anyhow::Result<Server> {
+    /// Starts the server with `latency_ms` for every answer; the lesson's URLs ask for
+    /// their own.
+    fn start(binary: &Path, latency_ms: u64) -> anyhow::Result<Server> {
         let mut child = Command::new(binary)
-            .arg(format!("--latency-ms={SCALE_LATENCY_MS}"))
+            .arg(format!("--latency-ms={latency_ms}"))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

@@ -228,6 +228,12 @@ fn tls_problem(err: &io::Error) -> Option<TlsProblem> {
         rustls::Error::InvalidCertificate(Cert::Expired | Cert::ExpiredContext { .. }) => {
             TlsProblem::Expired
         }
+        // rustls-webpki's reason comes through as `Other`, whose text names it.
+        rustls::Error::InvalidCertificate(Cert::Other(other))
+            if other.to_string().contains("CaUsedAsEndEntity") =>
+        {
+            TlsProblem::CaAsLeaf
+        }
         other => TlsProblem::Other(other.to_string()),
     })
 }

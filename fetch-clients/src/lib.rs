@@ -20,7 +20,7 @@ use fetch_core::report::Live;
 use fetch_core::{
     Cli, ClientKind, ClientOptions, Demo, Fetch, FetchArgs, FetchError, Fetched, Reactive, Report,
 };
-use fetch_core::{lesson, reactive, scale, sleep, starve};
+use fetch_core::{lesson, limits, reactive, scale, sleep, starve};
 
 mod body;
 pub mod hyper;
@@ -46,6 +46,9 @@ pub enum SetupError {
     /// The TLS library refused its configuration.
     #[error("cannot set up TLS: {0}")]
     Tls(String),
+    /// The run needs more open files than the process may have.
+    #[error("{0}")]
+    TooFewFiles(String),
     /// The client library refused its configuration.
     #[error("cannot build the {client} client: {reason}")]
     Client {
@@ -128,6 +131,16 @@ pub async fn play_demo<C: Connect + Reactive>(
         Some(Demo::Sleep(_)) => Report::Sleep(sleep::alone(&runtime, live).await),
         Some(Demo::Starve(_)) => Report::Starve(starve::demo(&runtime, live).await),
         Some(Demo::Scale(args)) => {
+            // Each fetch in flight holds a socket, and one more in the fixture if it runs in
+            // this process: refuse now, with the numbers, rather than fail with EMFILE.
+            let in_flight = args
+                .concurrency
+                .map_or(args.count as u64, |k| k.min(args.count as u64));
+            let sockets = in_flight * if fixture.is_some() { 2 } else { 1 };
+            let what = format!("scale --count {}", args.count);
+            limits::open_files()
+                .check(sockets, &what)
+                .map_err(SetupError::TooFewFiles)?;
             let client = client(&args.fetch)?;
             // Neither is there with --count 0: nothing is fetched then.
             let base = fixture.or(args.base.as_ref());

@@ -174,6 +174,7 @@ fn surf_error(err: &surf::Error, url: &Url) -> FetchError {
             WebPKIError(webpki::Error::UnknownIssuer) => TlsProblem::UnknownIssuer,
             WebPKIError(webpki::Error::CertNotValidForName) => TlsProblem::WrongHost,
             WebPKIError(webpki::Error::CertExpired) => TlsProblem::Expired,
+            WebPKIError(webpki::Error::CAUsedAsEndEntity) => TlsProblem::CaAsLeaf,
             other => TlsProblem::Other(other.to_string()),
         });
     }

@@ -355,4 +355,54 @@ mod tests {
         let cli = parse(&["--latency-ms", "20"]).unwrap();
         assert_eq!(cli.fixture_latency(), Some(Duration::from_millis(20)));
     }
+
+    /// Any words at all, as a user might type them: flags of every demo, subcommands, and
+    /// arbitrary text in any place (URLs, flag values, negative numbers, garbage).
+    fn words() -> impl proptest::strategy::Strategy<Value = Vec<String>> {
+        use proptest::prelude::*;
+        let word = prop_oneof![
+            Just("--timeout".to_owned()),
+            Just("--connect-timeout".to_owned()),
+            Just("--max-body".to_owned()),
+            Just("--latency-ms".to_owned()),
+            Just("--client".to_owned()),
+            Just("--gather".to_owned()),
+            Just("--count".to_owned()),
+            Just("--concurrency".to_owned()),
+            Just("--base".to_owned()),
+            Just("--json".to_owned()),
+            Just("scale".to_owned()),
+            Just("sleep".to_owned()),
+            Just("reactive".to_owned()),
+            Just("-1".to_owned()),
+            "-?[0-9]{0,25}(\\.[0-9]{0,5})?",
+            "(http|https|ftp|file)://[a-z0-9.:\\[\\]@%/?#-]{0,30}",
+            any::<String>(),
+        ];
+        proptest::collection::vec(word, 0..7)
+    }
+
+    proptest::proptest! {
+        /// Whatever is typed, parsing never panics: it is accepted, or refused with clap's
+        /// usage error (exit code 2; `--help` and `--version` exit with 0). Each accepted URL
+        /// is checked without a panic too, and one that passes is http or https with a host:
+        /// a fetch of it can only succeed or fail on its own line (exit code 1).
+        #[test]
+        fn no_command_line_panics(words in words()) {
+            match parse(&words.iter().map(String::as_str).collect::<Vec<_>>()) {
+                Err(err) => {
+                    let code = err.exit_code();
+                    proptest::prop_assert!(code == 2 || (code == 0 && !err.use_stderr()), "{err}");
+                }
+                Ok(cli) => {
+                    for url in &cli.lesson.urls {
+                        if let Ok(url) = parse_url(url) {
+                            proptest::prop_assert!(matches!(url.scheme(), "http" | "https"));
+                            proptest::prop_assert!(url.host().is_some());
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -146,6 +146,13 @@ pub enum TlsProblem {
     /// The certificate has expired.
     #[error("the server's certificate has expired")]
     Expired,
+    /// The server presents a CA certificate as its own (a self-signed certificate made
+    /// with the CA flag, for example).
+    #[error(
+        "the server's certificate is a CA certificate, not a server's: pass the CA that \
+         signed it with --ca-cert, or serve a leaf certificate"
+    )]
+    CaAsLeaf,
     /// Anything else, in the TLS library's own words.
     #[error("{0}")]
     Other(String),

@@ -10,6 +10,7 @@ use crate::census::{Census, current_tid};
 use crate::cli::GatherMode;
 use crate::drive::{self, PhaseReport, Session};
 use crate::fetch::Fetch;
+use crate::limits::{OpenFiles, open_files};
 use crate::report::{DemoReport, Failures, FetchReport, Live};
 use crate::runtime::Runtime;
 use crate::sleep::{self, SleepReport};
@@ -36,6 +37,8 @@ pub struct LessonReport {
     pub sleep: SleepReport,
     /// The process's threads, taken while the concurrent phase was in flight.
     pub census: Census,
+    /// The process's open-files limit, raised to the hard limit at start.
+    pub open_files: OpenFiles,
 }
 
 impl LessonReport {
@@ -75,6 +78,7 @@ pub async fn play<R: Runtime, F: Fetch + 'static>(
     live: Live,
 ) -> LessonReport {
     let run_start = Instant::now();
+    let open_files = open_files();
     let executor = current_tid();
     let (runtime_name, client_name) = (runtime.name(), client.name());
     let session = Session::new(runtime, client, timeout, live);
@@ -116,6 +120,7 @@ pub async fn play<R: Runtime, F: Fetch + 'static>(
         speedup,
         sleep,
         census,
+        open_files,
     }
 }
 

@@ -7,7 +7,8 @@
 //!
 //! - at the bottom, what every demo shares: [`fetch::Fetch`], the trait every HTTP client
 //!   implements, and [`fetch::FetchError`]; [`runtime::Runtime`], the little a runtime crate
-//!   must provide; [`census`], the process's OS threads; [`report`], the live printer, the
+//!   must provide; [`census`], the process's OS threads; [`limits`], the open-files limit;
+//!   [`report`], the live printer, the
 //!   record of one fetch and the exit code; [`cli`], the flags, defined once;
 //! - [`drive`], the concurrent and sequential drivers that gather fetches;
 //! - the demos, each with its own report type: [`lesson`] (the seed's two cells),
@@ -29,6 +30,7 @@ pub mod demos;
 pub mod drive;
 pub mod fetch;
 pub mod lesson;
+pub mod limits;
 pub mod reactive;
 pub mod report;
 pub mod runtime;

@@ -17,6 +17,7 @@ use url::Url;
 use crate::cli::{GatherMode, ScaleArgs};
 use crate::drive::{Session, Target, fetch_one};
 use crate::fetch::Fetch;
+use crate::limits::{OpenFiles, open_files};
 use crate::report::{DemoReport, Failures, FetchReport, Live, millis_since};
 use crate::runtime::Runtime;
 
@@ -51,6 +52,8 @@ pub struct ScaleReport {
     pub each_sleep_ms: u64,
     /// How long the gathered sleeps took, all of them.
     pub sleep_ms: f64,
+    /// The process's open-files limit, raised to the hard limit at start.
+    pub open_files: OpenFiles,
 }
 
 impl DemoReport for ScaleReport {
@@ -168,6 +171,7 @@ pub async fn demo<R: Runtime, F: Fetch + 'static>(
         sleeps: args.sleeps,
         each_sleep_ms: args.sleep_ms,
         sleep_ms,
+        open_files: open_files(),
     }
 }
 

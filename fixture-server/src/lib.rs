@@ -28,7 +28,7 @@ pub mod routes;
 mod tls;
 
 pub use documents::{DOCUMENTS, SMALL_DOC_BYTES, document};
-pub use routes::{HOSTILE_BODY_BYTES, TRUNCATED};
+pub use routes::{HOSTILE_BODY_BYTES, MATRIX, TRUNCATED};
 pub use tls::TlsIdentity;
 
 /// The latency used when none is given: the lesson's, from fetch-core.

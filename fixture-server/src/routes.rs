@@ -38,6 +38,59 @@ use tokio::net::TcpStream;
 
 use crate::documents::{SMALL_DOC_BYTES, document, generate, small_document};
 
+/// The routes of the fault matrix, each with what it does in one line: the polite faults,
+/// then the hostile server's. `compare reliability` runs every runtime and client against
+/// them, and study-tests' fault matrix checks what each client makes of each.
+pub const MATRIX: [(&str, &str); 26] = [
+    ("/doc/1", "200, 1 KiB (a good answer)"),
+    ("/redirect/9", "nine redirects, then 200 (a good answer)"),
+    (
+        "/fault/reset",
+        "resets the connection right after the request",
+    ),
+    ("/fault/reset-body", "headers, half the body, then a reset"),
+    ("/fault/stall", "headers, then silence"),
+    ("/fault/drip", "headers, then the body one byte a second"),
+    ("/fault/garbage", "a garbage status line"),
+    ("/fault/huge-headers", "more than 1 MiB of headers"),
+    (
+        "/fault/truncated",
+        "Content-Length longer than the body, then close",
+    ),
+    ("/fault/endless", "a chunked body that never ends"),
+    ("/status/404", "404"),
+    ("/status/500", "500"),
+    ("/fault/redirect-loop", "a redirect to itself"),
+    ("/redirect/10", "ten redirects, then 200: one too many"),
+    ("/redirect?to=ftp://127.0.0.1/f", "a redirect to ftp://"),
+    (
+        "/redirect?to=http://127.0.0.1:1/",
+        "a redirect to a closed port",
+    ),
+    ("/hostile/silent", "reads the request, never answers"),
+    ("/hostile/drip-headers", "the head, one byte a second"),
+    (
+        "/hostile/close-delimited",
+        "no Content-Length, 512 bytes, then close (valid)",
+    ),
+    (
+        "/hostile/two-lengths",
+        "two different Content-Length headers",
+    ),
+    ("/hostile/http10", "an HTTP/1.0 answer, 512 bytes (valid)"),
+    (
+        "/hostile/early-hints",
+        "103 Early Hints, then 200 with 512 bytes (valid)",
+    ),
+    ("/hostile/http09", "a body with no status line (HTTP/0.9)"),
+    ("/hostile/bad-chunk", "a chunk size that is not hexadecimal"),
+    (
+        "/hostile/huge-length",
+        "announces 5 GB and streams as fast as it can",
+    ),
+    ("/hostile/file-redirect", "a redirect to file:///etc/passwd"),
+];
+
 /// How many body bytes the valid hostile answers carry (close-delimited, HTTP/1.0, after
 /// early hints).
 pub const HOSTILE_BODY_BYTES: usize = 512;

@@ -142,8 +142,9 @@ impl Connect for Tokio {
 
 impl Reactive for Tokio {
     async fn run_command(&self, command: &str) -> io::Result<Output> {
-        // tokio's process API: the child's pipes are on tokio's reactor, and its exit is
-        // noticed through tokio's SIGCHLD handler.
+        // tokio's process API: the child's pipes are on tokio's reactor, and so is its exit,
+        // through a pidfd where the kernel has them (Linux 5.3 and later; strace shows
+        // `pidfd_open`), or else through tokio's SIGCHLD handler.
         tokio::process::Command::new("sh")
             .arg("-c")
             .arg(command)

@@ -175,6 +175,15 @@ fn check_one_sentence(context: &str, error: &str) {
 /// a clear error on its own URL, invalid framing is never a success, redirects go only to
 /// http and https, nothing hangs past the timeout, and the good URLs are unaffected.
 pub fn check_fault_matrix(binary: Binary, client: &str) {
+    let paths: Vec<&str> = FAULTS.iter().map(|(path, _)| *path).collect();
+    let documented: Vec<&str> = fixture_server::MATRIX
+        .iter()
+        .map(|(path, _)| *path)
+        .collect();
+    assert_eq!(
+        paths, documented,
+        "FAULTS and fixture_server::MATRIX list the same routes"
+    );
     let fixture = Fixture::start(0, Duration::from_millis(20)).unwrap();
     let urls: Vec<String> = FAULTS.iter().map(|(path, _)| fixture.url(path)).collect();
     let mut args = vec![
@@ -303,7 +312,28 @@ pub fn check_https(binary: Binary, client: &str) {
             (_, false) => expected,
         };
         assert!(error.starts_with(expected), "{client} {url}: {error}");
+        check_one_sentence(&format!("{client} {url}"), error);
     }
+
+    // A self-signed CA certificate served as the server's own, and trusted with --ca-cert:
+    // refused, with the fix in the sentence (isahc: curl does not say why).
+    let ca_as_leaf = Fixture::start_tls(Duration::ZERO, &pki.ca_as_leaf).unwrap();
+    let url = ca_as_leaf.url("/doc/1");
+    let path = pki.ca_as_leaf_file.path().to_str().unwrap();
+    let (output, report) = binary.run_json(&["--client", client, "--ca-cert", path, &url]);
+    assert_eq!(output.code, Some(1), "{client} {url}: {}", output.stderr);
+    let error = report["concurrent"]["fetches"][0]["error"]
+        .as_str()
+        .unwrap();
+    let expected = match client {
+        "isahc" => "TLS handshake failed: the server's certificate was rejected",
+        _ => {
+            "TLS handshake failed: the server's certificate is a CA certificate, not a \
+              server's: pass the CA that signed it with --ca-cert, or serve a leaf certificate"
+        }
+    };
+    assert!(error.starts_with(expected), "{client} {url}: {error}");
+    check_one_sentence(&format!("{client} {url}"), error);
 }
 
 /// A connection that never completes ends at `--connect-timeout` (hyper and isahc), or at

@@ -144,7 +144,7 @@ macro_rules! runtime_tests {
         }
 
         #[test]
-        fn running_out_of_file_descriptors_says_what_to_do() {
+        fn a_run_that_needs_too_many_files_is_refused_with_the_numbers() {
             $crate::scale::check_out_of_files(BINARY);
         }
     };

@@ -1,5 +1,5 @@
 //! Certificates made at test time (with rcgen), for the https fixtures: one trusted, one
-//! expired, one for the wrong host, one from an unknown issuer.
+//! expired, one for the wrong host, one from an unknown issuer, and a CA served as a leaf.
 
 use std::io::Write;
 
@@ -24,6 +24,10 @@ pub struct TestPki {
     pub wrong_host: TlsIdentity,
     /// Valid now, for `localhost`, signed by another CA that nobody trusts.
     pub unknown_issuer: TlsIdentity,
+    /// Self-signed for `localhost` with the CA flag: a CA certificate served as a leaf.
+    pub ca_as_leaf: TlsIdentity,
+    /// That certificate, in a PEM file, for `--ca-cert`.
+    pub ca_as_leaf_file: NamedTempFile,
 }
 
 impl TestPki {
@@ -33,7 +37,12 @@ impl TestPki {
         let (_, stranger) = authority("a CA nobody trusts");
         let mut ca_file = NamedTempFile::new().expect("a temporary file");
         ca_file.write_all(ca_pem.as_bytes()).expect("write the CA");
+        let ca_as_leaf = self_signed_ca_for("localhost");
+        let mut ca_as_leaf_file = NamedTempFile::new().expect("a temporary file");
+        (ca_as_leaf_file.write_all(ca_as_leaf.cert_chain_pem.as_bytes())).expect("write it");
         TestPki {
+            ca_as_leaf,
+            ca_as_leaf_file,
             ca_file,
             good: leaf(&ca, "localhost", false),
             expired: leaf(&ca, "localhost", true),
@@ -71,6 +80,22 @@ fn authority(name: &str) -> (String, Issuer<'static, KeyPair>) {
     let key = KeyPair::generate().expect("a key");
     let certificate = params.self_signed(&key).expect("a CA certificate");
     (certificate.pem(), Issuer::new(params, key))
+}
+
+/// A self-signed certificate for `host` that is also a CA: what a quick `openssl req -x509`
+/// often makes, and what webpki refuses as a server's certificate.
+fn self_signed_ca_for(host: &str) -> TlsIdentity {
+    let mut params = CertificateParams::new(vec![host.to_owned()]).expect("a valid name");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.distinguished_name.push(DnType::CommonName, host);
+    params.not_before = date_time_ymd(2020, 1, 1);
+    params.not_after = date_time_ymd(2100, 1, 1);
+    let key = KeyPair::generate().expect("a key");
+    let certificate = params.self_signed(&key).expect("a self-signed certificate");
+    TlsIdentity {
+        cert_chain_pem: certificate.pem(),
+        key_pem: key.serialize_pem(),
+    }
 }
 
 /// A server certificate for `host`, signed by `issuer`, expired or valid until 2100.

@@ -69,22 +69,29 @@ fn check_scale_gathered(binary: Binary, gather: &str) {
     );
 }
 
-/// Out of file descriptors, the error says what to do, and the run still ends.
+/// A scale run that needs more file descriptors than the process may have is refused before
+/// it starts, with the numbers and what to do, instead of failing its fetches with EMFILE.
 pub fn check_out_of_files(binary: Binary) {
     let script = format!(
         "ulimit -n 200 && exec '{}' scale --count 300 --latency-ms 200 --timeout 5 --json",
         binary.0
     );
     let output = Binary("/bin/sh").run(&["-c", &script]);
-    assert_eq!(output.code, Some(1), "{}", output.stderr);
+    assert_eq!(output.code, Some(2), "{}", output.stderr);
     assert!(
-        output
-            .stderr
-            .contains("ran out of file descriptors (EMFILE)"),
+        output.stderr.contains(
+            "scale --count 300 needs about 664 open files (600 sockets at once and 64 spare), \
+             and this process may open 200"
+        ),
         "{}",
         output.stderr
     );
     assert!(output.stderr.contains("--base"), "{}", output.stderr);
+    // The open-files limit shows in the report: raised to the hard limit.
+    let (output, report) = binary.run_json(&["scale", "--count", "3", "--latency-ms", "0"]);
+    assert_eq!(output.code, Some(0), "{}", output.stderr);
+    let limits = &report["open_files"];
+    assert_eq!(limits["soft"], limits["hard"], "{report}");
 }
 
 /// Thousands of fetches at once lose none: the server runs in this test's process, the
