@@ -24,10 +24,11 @@ type Run = fn(&Cli) -> anyhow::Result<Report>;
 
 /// The runtime crates that play every demo, by package name. A test below checks this
 /// list against the workspace's, so a new runtime crate cannot be left out unnoticed.
-const AGREEING: [(&str, Run); 3] = [
+const AGREEING: [(&str, Run); 4] = [
     ("runtime-tokio", runtime_tokio::run),
     ("runtime-asyncstd", runtime_asyncstd::run),
     ("runtime-smol", runtime_smol::run),
+    ("runtime-futures", runtime_futures::run),
 ];
 
 /// The runtime crates that play only the demos that do not fetch.

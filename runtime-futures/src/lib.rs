@@ -1,0 +1,172 @@
+//! The lesson on futures' own executor: a `LocalPool` and its `LocalSpawner` for local
+//! tasks, with async-io for sockets and timers, and hyper over async-net's `TcpStream`,
+//! adapted by `smol_hyper::rt::FuturesIo`. The smallest real executor: it has no reactor
+//! of its own, so async-io's thread drives the sockets and timers while the pool sleeps.
+//!
+//! Run with: `cargo run -p runtime-futures`
+//!
+//! Everything shared with the other runtimes is in fetch-core and fetch-clients. Compare
+//! this file with `runtime-smol/src/lib.rs`: the same I/O crates (smol re-exports them),
+//! another executor.
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Output;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use futures::executor::{LocalPool, LocalSpawner};
+use futures::future::{LocalBoxFuture, join_all};
+use futures::task::LocalSpawnExt;
+use rustls::pki_types::ServerName;
+use smol_hyper::rt::FuturesIo;
+
+use fetch_clients::Connect;
+use fetch_core::runtime::Reactive;
+use fetch_core::{Cli, Report, Runtime};
+use fixture_server::Fixture;
+
+/// Plays the lesson, or the demo the command line names, on one thread, and returns its
+/// report.
+///
+/// When the demo fetches and no server is named, a fixture server starts on its own thread
+/// first, and serves until this function returns.
+pub fn run(cli: &Cli) -> anyhow::Result<Report> {
+    let server = (cli.fixture_latency())
+        .map(|latency| Fixture::start(0, latency))
+        .transpose()
+        .context("cannot start the fixture server")?;
+    let fixture = server.as_ref().map(Fixture::base_url);
+    // A `LocalPool` polls its tasks on the thread that calls `run_until`, and parks that
+    // thread when none is ready. It drives no reactor: async-io's own thread waits on the
+    // sockets and timers meanwhile, and their wakers unpark this one.
+    let mut pool = LocalPool::new();
+    let futures = Futures::new(pool.spawner());
+    let lesson = fetch_clients::play_demo(futures, cli, fixture.as_ref());
+    Ok(pool.run_until(lesson)?)
+}
+
+/// futures' executor, as fetch-core and fetch-clients need it. It has no ambient runtime,
+/// so the handle holds the pool's spawner that local tasks are spawned with.
+#[derive(Debug, Clone)]
+pub struct Futures {
+    spawner: LocalSpawner,
+}
+
+impl Futures {
+    /// A handle that spawns local tasks with `spawner`.
+    pub fn new(spawner: LocalSpawner) -> Futures {
+        Futures { spawner }
+    }
+}
+
+impl Runtime for Futures {
+    fn name(&self) -> &'static str {
+        "futures"
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        async_io::Timer::after(duration).await;
+    }
+
+    async fn gather_spawn<T: 'static>(&self, futures: Vec<LocalBoxFuture<'static, T>>) -> Vec<T> {
+        // Each future becomes a task of its own on this thread.
+        let tasks: Vec<_> = futures
+            .into_iter()
+            .map(|f| self.spawner.spawn_local_with_handle(f))
+            .collect();
+        // Spawning fails only once the pool is gone, and it runs this very future. A
+        // task's handle raises its panic again when joined.
+        let tasks = tasks
+            .into_iter()
+            .map(|task| task.unwrap_or_else(|err| panic!("the LocalPool refused a task: {err}")));
+        join_all(tasks).await
+    }
+
+    async fn yield_now(&self) {
+        futures_lite::future::yield_now().await;
+    }
+
+    async fn spawn_blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> T {
+        // The work runs on the blocking crate's pool, which starts threads as it needs them.
+        blocking::unblock(work).await
+    }
+
+    async fn ready_loop(&self, duration: Duration) -> u64 {
+        // async-channel, as smol uses, which has no cooperative budget.
+        let (sender, receiver) = async_channel::unbounded();
+        let end = Instant::now() + duration;
+        let mut received = 0;
+        while Instant::now() < end {
+            let _ = sender.try_send(());
+            if receiver.recv().await.is_ok() {
+                received += 1;
+            }
+        }
+        received
+    }
+}
+
+impl Connect for Futures {
+    type Io = FuturesIo<async_net::TcpStream>;
+    type TlsIo = FuturesIo<futures_rustls::client::TlsStream<async_net::TcpStream>>;
+
+    async fn resolve(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+        // The OS resolver blocks, so async-net runs it on the blocking crate's pool.
+        async_net::resolve((host, port)).await
+    }
+
+    async fn connect(&self, addr: SocketAddr) -> io::Result<Self::Io> {
+        let stream = async_net::TcpStream::connect(addr).await?;
+        Ok(FuturesIo::new(stream))
+    }
+
+    async fn connect_tls(
+        &self,
+        addr: SocketAddr,
+        name: ServerName<'static>,
+        tls: Arc<rustls::ClientConfig>,
+    ) -> io::Result<Self::TlsIo> {
+        let stream = async_net::TcpStream::connect(addr).await?;
+        // futures-rustls runs rustls over the futures-io traits that async-net implements.
+        let stream = futures_rustls::TlsConnector::from(tls)
+            .connect(name, stream)
+            .await?;
+        Ok(FuturesIo::new(stream))
+    }
+}
+
+impl Reactive for Futures {
+    async fn run_command(&self, command: &str) -> io::Result<Output> {
+        // async-process, as smol uses: the child's pipes are on async-io's reactor, and
+        // its exit is noticed through a SIGCHLD handler.
+        async_process::Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .output()
+            .await
+    }
+
+    async fn read_file(&self, path: &Path) -> io::Result<Vec<u8>> {
+        // async-fs, as smol uses, has no asynchronous file I/O: it runs the read on the
+        // blocking pool.
+        async_fs::read(path).await
+    }
+
+    async fn read_stdin_line(&self) -> io::Result<Option<String>> {
+        // stdin is read on the blocking pool too, through `Unblock`.
+        use futures_lite::io::AsyncBufReadExt;
+        let mut line = String::new();
+        let mut stdin = futures_lite::io::BufReader::new(blocking::Unblock::new(std::io::stdin()));
+        stdin.read_line(&mut line).await?;
+        if line.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(line.trim_end_matches(['\r', '\n']).to_owned()))
+    }
+}
