@@ -41,7 +41,14 @@ pub fn run(cli: &Cli) -> anyhow::Result<Report> {
     // `block_on` polls the future, and every local task, on the calling thread; its reactor
     // is async-io's, driven from that same thread while it waits. It also starts async-std's
     // global executor threads, which this lesson never spawns onto.
-    let lesson = fetch_clients::play_demo(AsyncStd, cli, fixture.as_ref());
+    // The demo runs as a local task of its own, not as the future `block_on` polls: every
+    // future in it is then polled with a task's waker, which stays the same from poll to
+    // poll. (A clone of tokio's `block_on` waker does not `will_wake` the original in
+    // release builds, and async-io, under surf's sockets, then wakes on every poll: a busy
+    // loop. docs/BENCHMARKS.md has the details.)
+    let (cli, fixture) = (cli.clone(), fixture.clone());
+    let lesson = async move { fetch_clients::play_demo(AsyncStd, &cli, fixture.as_ref()).await };
+    let lesson = async_std::task::spawn_local(lesson);
     Ok(async_std::task::block_on(lesson)?)
 }
 

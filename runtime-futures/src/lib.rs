@@ -44,7 +44,15 @@ pub fn run(cli: &Cli) -> anyhow::Result<Report> {
     // sockets and timers meanwhile, and their wakers unpark this one.
     let mut pool = LocalPool::new();
     let futures = Futures::new(pool.spawner());
-    let lesson = fetch_clients::play_demo(futures, cli, fixture.as_ref());
+    // The demo runs as a local task of its own, not as the future `block_on` polls: every
+    // future in it is then polled with a task's waker, which stays the same from poll to
+    // poll. (A clone of tokio's `block_on` waker does not `will_wake` the original in
+    // release builds, and async-io, under surf's sockets, then wakes on every poll: a busy
+    // loop. docs/BENCHMARKS.md has the details.)
+    let (cli, fixture) = (cli.clone(), fixture.clone());
+    let lesson = async move { fetch_clients::play_demo(futures, &cli, fixture.as_ref()).await };
+    let lesson = pool.spawner().spawn_local_with_handle(lesson);
+    let lesson = lesson.context("cannot spawn the demo's task")?;
     Ok(pool.run_until(lesson)?)
 }
 

@@ -40,7 +40,14 @@ pub fn run(cli: &Cli) -> anyhow::Result<Report> {
     // thread, and drives async-io's reactor from here while it waits.
     let executor = Rc::new(smol::LocalExecutor::new());
     let smol = Smol::new(executor.clone());
-    let lesson = fetch_clients::play_demo(smol, cli, fixture.as_ref());
+    // The demo runs as a local task of its own, not as the future `block_on` polls: every
+    // future in it is then polled with a task's waker, which stays the same from poll to
+    // poll. (A clone of tokio's `block_on` waker does not `will_wake` the original in
+    // release builds, and async-io, under surf's sockets, then wakes on every poll: a busy
+    // loop. docs/BENCHMARKS.md has the details.)
+    let (cli, fixture) = (cli.clone(), fixture.clone());
+    let lesson = async move { fetch_clients::play_demo(smol, &cli, fixture.as_ref()).await };
+    let lesson = executor.spawn(lesson);
     Ok(smol::block_on(executor.run(lesson))?)
 }
 

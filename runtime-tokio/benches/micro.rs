@@ -1,5 +1,5 @@
-//! Micro-benchmarks of tokio's current-thread runtime: spawning and joining an empty local
-//! task, a yield round-trip, a loopback fetch of a small document, and (printed first) how
+//! Micro-benchmarks of tokio's `LocalRuntime`: spawning and joining an empty local task
+//! (and the same in a `LocalSet`), a yield round-trip (likewise), a loopback fetch of a small document, and (printed first) how
 //! late a 1 ms timer fires. Benchmarks, not tests: numbers, no verdicts.
 //!
 //! Run with: `cargo bench -p runtime-tokio`
@@ -26,8 +26,17 @@ fn main() {
     divan::main();
 }
 
-/// A current-thread runtime and a `LocalSet`, built once per benchmark.
-fn executor() -> (tokio::runtime::Runtime, tokio::task::LocalSet) {
+/// A `LocalRuntime`, as `runtime_tokio::run` builds it, built once per benchmark.
+fn executor() -> tokio::runtime::LocalRuntime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build_local(tokio::runtime::LocalOptions::default())
+        .expect("a tokio runtime")
+}
+
+/// The way tokio ran local tasks before `LocalRuntime`: a current-thread runtime and a
+/// `LocalSet` around the tasks, for the `_local_set` benchmarks that compare the two.
+fn executor_with_local_set() -> (tokio::runtime::Runtime, tokio::task::LocalSet) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -38,7 +47,20 @@ fn executor() -> (tokio::runtime::Runtime, tokio::task::LocalSet) {
 /// Spawns an empty local task and awaits it.
 #[divan::bench]
 fn spawn_join(bencher: Bencher) {
-    let (runtime, local) = executor();
+    let runtime = executor();
+    bencher.counter(ItemsCount::new(BATCH)).bench_local(|| {
+        runtime.block_on(async {
+            for _ in 0..BATCH {
+                let _ = tokio::task::spawn_local(async {}).await;
+            }
+        });
+    });
+}
+
+/// The same, in a `LocalSet`.
+#[divan::bench]
+fn spawn_join_local_set(bencher: Bencher) {
+    let (runtime, local) = executor_with_local_set();
     bencher.counter(ItemsCount::new(BATCH)).bench_local(|| {
         local.block_on(&runtime, async {
             for _ in 0..BATCH {
@@ -51,7 +73,20 @@ fn spawn_join(bencher: Bencher) {
 /// Yields to the executor and comes back.
 #[divan::bench]
 fn yield_round_trip(bencher: Bencher) {
-    let (runtime, local) = executor();
+    let runtime = executor();
+    bencher.counter(ItemsCount::new(BATCH)).bench_local(|| {
+        runtime.block_on(async {
+            for _ in 0..BATCH {
+                tokio::task::yield_now().await;
+            }
+        });
+    });
+}
+
+/// The same, in a `LocalSet`.
+#[divan::bench]
+fn yield_round_trip_local_set(bencher: Bencher) {
+    let (runtime, local) = executor_with_local_set();
     bencher.counter(ItemsCount::new(BATCH)).bench_local(|| {
         local.block_on(&runtime, async {
             for _ in 0..BATCH {
@@ -64,13 +99,13 @@ fn yield_round_trip(bencher: Bencher) {
 /// Fetches a 1 KiB document from a fixture server on loopback, with no latency.
 #[divan::bench]
 fn loopback_fetch(bencher: Bencher) {
-    let (runtime, local) = executor();
+    let runtime = executor();
     let fixture = Fixture::start(0, Duration::ZERO).expect("a fixture server");
     let url = fetch_core::fetch::parse_url(&fixture.url("/doc/1")).expect("a URL");
     let options = Cli::parse_from(["bench"]).lesson.fetch.client_options();
     let client = HyperClient::new(Tokio, &options).expect("a client");
     bencher.bench_local(|| {
-        local.block_on(&runtime, async {
+        runtime.block_on(async {
             client.fetch(&url).await.expect("a fetch");
         });
     });
@@ -78,8 +113,8 @@ fn loopback_fetch(bencher: Bencher) {
 
 /// Prints how late a 1 ms sleep wakes up: the mean and the 99th percentile.
 fn timer_lateness() {
-    let (runtime, local) = executor();
-    let mut late = local.block_on(&runtime, async {
+    let runtime = executor();
+    let mut late = runtime.block_on(async {
         let mut late = Vec::with_capacity(SLEEPS);
         for _ in 0..SLEEPS {
             let start = Instant::now();

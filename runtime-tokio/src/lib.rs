@@ -1,5 +1,5 @@
-//! The lesson on tokio: a current-thread runtime, a `LocalSet` for local tasks, and hyper
-//! over tokio's own `TcpStream`, adapted by `hyper_util::rt::TokioIo`.
+//! The lesson on tokio: a `LocalRuntime` (current-thread, for local tasks), and hyper over
+//! tokio's own `TcpStream`, adapted by `hyper_util::rt::TokioIo`.
 //!
 //! Run with: `cargo run -p runtime-tokio`
 //!
@@ -36,16 +36,30 @@ pub fn run(cli: &Cli) -> anyhow::Result<Report> {
         .transpose()
         .context("cannot start the fixture server")?;
     let fixture = server.as_ref().map(Fixture::base_url);
-    // A current-thread runtime polls every task on the thread that calls `block_on`;
-    // `enable_all` turns on its I/O reactor and timers, driven from that same thread.
+    // A `LocalRuntime` is tokio's current-thread runtime for `!Send` tasks: it polls every
+    // task on the thread that calls `block_on`, where `spawn_local` works with no
+    // `LocalSet`; `enable_all` turns on its I/O reactor and timers, driven from that same
+    // thread.
     let executor = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .build()
+        .build_local(tokio::runtime::LocalOptions::default())
         .context("cannot build the tokio runtime")?;
-    // tokio's `spawn_local` needs a `LocalSet` around the tasks that use it.
-    let local = tokio::task::LocalSet::new();
-    let lesson = fetch_clients::play_demo(Tokio, cli, fixture.as_ref());
-    Ok(local.block_on(&executor, lesson)?)
+    // The demo runs as a local task of its own, not as the future `block_on` polls: every
+    // future in it is then polled with a task's waker, which stays the same from poll to
+    // poll. (A clone of tokio's `block_on` waker does not `will_wake` the original in
+    // release builds, and async-io, under surf's sockets, then wakes on every poll: a busy
+    // loop. docs/BENCHMARKS.md has the details.)
+    let (cli, fixture) = (cli.clone(), fixture.clone());
+    let lesson = async move { fetch_clients::play_demo(Tokio, &cli, fixture.as_ref()).await };
+    let lesson = executor.spawn_local(lesson);
+    // A tokio task hands back its panic as an error: raise it again here.
+    match executor.block_on(lesson) {
+        Ok(report) => Ok(report?),
+        Err(err) => match err.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(err) => Err(anyhow::anyhow!("the demo's task ended early: {err}")),
+        },
+    }
 }
 
 /// tokio, as fetch-core and fetch-clients need it. The runtime itself is reached through
