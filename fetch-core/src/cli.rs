@@ -229,7 +229,7 @@ impl FetchArgs {
 }
 
 /// The settings every HTTP client is built with, whatever its kind.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientOptions {
     /// How long connecting may take.
     pub connect_timeout: Duration,
@@ -237,6 +237,18 @@ pub struct ClientOptions {
     pub max_body: u64,
     /// A PEM file of extra root certificates to trust.
     pub ca_cert: Option<PathBuf>,
+}
+
+impl Default for ClientOptions {
+    /// The command line's defaults: connect within 10 s, bodies up to 100 MiB, the usual
+    /// web roots only. (A test checks that they agree with the flags'.)
+    fn default() -> Self {
+        ClientOptions {
+            connect_timeout: Duration::from_secs(10),
+            max_body: 100 * 1024 * 1024,
+            ca_cert: None,
+        }
+    }
 }
 
 /// Which HTTP client fetches.
@@ -320,6 +332,12 @@ mod tests {
     fn cli_is_well_formed() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn client_options_default_to_the_flags_defaults() {
+        let cli = parse(&[]).unwrap();
+        assert_eq!(cli.lesson.fetch.client_options(), ClientOptions::default());
     }
 
     #[test]

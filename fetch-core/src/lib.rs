@@ -45,7 +45,7 @@ pub use cli::{
     Cli, ClientKind, ClientOptions, Demo, FetchArgs, GatherMode, ReactiveArgs, ScaleArgs,
 };
 pub use demos::Report;
-pub use fetch::{Fetch, FetchError, Fetched, TlsProblem};
+pub use fetch::{Fetch, FetchError, Fetched, TlsProblem, parse_url};
 pub use runtime::{Reactive, Runtime};
 
 /// The paths of the four documents the lesson fetches (`http://www.irs.gov/pub/irs-pdf/…`).

@@ -189,3 +189,74 @@ pub fn check_no_busy_loop(binary: Binary) {
         }
     }
 }
+
+/// The runtime crate's `examples/gather.rs`, the file a learner reads first: it runs
+/// offline and prints the seed's lines. `cargo test` builds the examples next to the
+/// binary, as `examples/gather-RUNTIME`.
+pub fn check_gather_example(binary: Binary) {
+    let binary_path = std::path::Path::new(binary.0);
+    let name = binary_path.file_name().unwrap().to_str().unwrap();
+    let runtime = name.strip_prefix("runtime-").unwrap();
+    let example = binary_path
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join(format!("gather-{runtime}"));
+    assert!(
+        example.exists(),
+        "{} is missing: `cargo test -p {name}` builds it (a test target alone does not)",
+        example.display()
+    );
+    // A `Binary` names a path for the whole test run: this one is made here, once.
+    let example: &'static str = Box::leak(example.to_str().unwrap().into());
+    let output = Binary(example).run(&[]);
+    assert_eq!(output.code, Some(0), "{}", output.stderr);
+    let text = &output.stdout;
+    for (path, size) in DOCUMENTS {
+        let fetched: Vec<&str> = text
+            .lines()
+            .filter(|line| line.ends_with(&format!("{path} returned {size} bytes")))
+            .collect();
+        assert_eq!(
+            fetched.len(),
+            2,
+            "{path}, once at once and once in turn:\n{text}"
+        );
+        let fetching = text
+            .lines()
+            .filter(|l| l.starts_with("fetching ") && l.ends_with(path));
+        assert_eq!(fetching.count(), 2, "{text}");
+    }
+    let sleeps: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("entering") || l.starts_with("leaving"))
+        .collect();
+    assert_eq!(
+        sleeps,
+        [
+            "entering mysleep(1)",
+            "entering mysleep(0.5)",
+            "entering mysleep(1.5)",
+            "leaving mysleep(0.5)",
+            "leaving mysleep(1)",
+            "leaving mysleep(1.5)",
+        ]
+    );
+    assert!(
+        text.contains("results, in input order: [1.0, 0.25, 2.25]\n"),
+        "{text}"
+    );
+    let speedup: f64 = text
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("concurrent is ")?
+                .strip_suffix("x faster")?
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("no speedup line:\n{text}"));
+    assert!(
+        speedup > 2.0,
+        "four fetches at once only {speedup}x faster:\n{text}"
+    );
+}

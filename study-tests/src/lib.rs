@@ -52,6 +52,11 @@ macro_rules! runtime_tests {
         }
 
         #[test]
+        fn the_gather_example_plays_the_seeds_two_cells() {
+            $crate::lesson::check_gather_example(BINARY);
+        }
+
+        #[test]
         fn the_census_matches_the_readme_for_every_client() {
             $crate::lesson::check_census_matches_the_readme(BINARY);
         }
