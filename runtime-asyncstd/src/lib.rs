@@ -136,7 +136,8 @@ impl Connect for AsyncStd {
 impl Reactive for AsyncStd {
     async fn run_command(&self, command: &str) -> io::Result<Output> {
         // async-std's own process module is unstable, so async-process: the child's pipes
-        // are on async-io's reactor, and its exit is noticed through a SIGCHLD handler.
+        // are on async-io's reactor, and its exit is watched through a pidfd where the kernel
+        // has them (strace shows `pidfd_open`), from async-process's own reaper thread.
         async_process::Command::new("sh")
             .arg("-c")
             .arg(command)

@@ -151,8 +151,9 @@ impl Connect for Futures {
 
 impl Reactive for Futures {
     async fn run_command(&self, command: &str) -> io::Result<Output> {
-        // async-process, as smol uses: the child's pipes are on async-io's reactor, and
-        // its exit is noticed through a SIGCHLD handler.
+        // async-process, as smol uses: the child's pipes are on async-io's reactor, and its
+        // exit is watched through a pidfd where the kernel has them (strace shows
+        // `pidfd_open`), from async-process's own reaper thread.
         async_process::Command::new("sh")
             .arg("-c")
             .arg(command)

@@ -142,8 +142,9 @@ impl Connect for Smol {
 
 impl Reactive for Smol {
     async fn run_command(&self, command: &str) -> io::Result<Output> {
-        // smol's process API is async-process: the child's pipes are on async-io's
-        // reactor, and its exit is noticed through a SIGCHLD handler.
+        // smol's process API is async-process: the child's pipes are on async-io's reactor,
+        // and its exit is watched through a pidfd where the kernel has them (strace shows
+        // `pidfd_open`), from async-process's own reaper thread.
         smol::process::Command::new("sh")
             .arg("-c")
             .arg(command)

@@ -133,7 +133,7 @@ pub const CLIENTS: [&str; 3] = ["hyper", "isahc", "surf"];
 /// can say what each one is for. Whatever the client, the runtime polls every fetch future
 /// on its one thread.
 pub fn check_census_matches_the_readme(binary: Binary) {
-    let table = workspace::readme_census();
+    let table = workspace::readme_census(workspace::LESSON_CENSUS);
     for client in CLIENTS {
         let (output, report) = binary.run_json(&["--client", client, "--latency-ms", "100"]);
         assert_eq!(output.code, Some(0), "{client}: {}", output.stderr);

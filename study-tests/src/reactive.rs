@@ -1,11 +1,14 @@
 //! The reactive demo's checks: a fetch, a subprocess, a file and a timer on one thread.
 
+use std::collections::BTreeSet;
+
 use serde_json::Value;
 
-use crate::Binary;
+use crate::{Binary, workspace};
 
 /// The reactive demo: a fetch, a subprocess, a file and a timer all complete on one
-/// thread, and their ends come in the expected order.
+/// thread, their ends come in the expected order, and the helper threads they need are the
+/// README's.
 pub fn check_reactive(binary: Binary) -> Value {
     let mut small = tempfile::NamedTempFile::new().unwrap();
     std::io::Write::write_all(&mut small, b"a small local file\n").unwrap();
@@ -24,6 +27,25 @@ pub fn check_reactive(binary: Binary) -> Value {
         .collect();
     // A file of 19 bytes, `sleep 0.1`, a 250 ms timer, a 400 ms fetch.
     assert_eq!(ends, ["file", "subprocess", "timer", "fetch"]);
+    // The helper threads that the file and the subprocess need on this runtime are the
+    // ones the README's reactive census lists.
+    let runtime = report["runtime"].as_str().unwrap();
+    let helpers: BTreeSet<String> = report["census"]["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["executor"] != true && t["name"] != "fixture-server")
+        .map(|t| workspace::table_name(t["name"].as_str().unwrap()))
+        .collect();
+    let table = workspace::readme_census(workspace::REACTIVE_CENSUS);
+    let (.., listed) = table
+        .iter()
+        .find(|(r, c, _)| r == runtime && c == "hyper")
+        .unwrap_or_else(|| panic!("README's reactive census has no row for {runtime}"));
+    assert_eq!(
+        &helpers, listed,
+        "{runtime}: the census (left) against the README (right)"
+    );
     report
 }
 

@@ -80,11 +80,16 @@ pub fn runtime_folders() -> BTreeSet<String> {
         .collect()
 }
 
-/// The README's census table: for each runtime and client, the helper threads (kernel
-/// names) a lesson run has besides the executor and the fixture server.
-pub fn readme_census() -> Vec<(String, String, BTreeSet<String>)> {
+/// The header of the README's census table of the lesson.
+pub const LESSON_CENSUS: &str = "| runtime | client | helper threads during the lesson |";
+
+/// The header of the README's census table of the reactive demo.
+pub const REACTIVE_CENSUS: &str = "| runtime | client | helper threads during the reactive demo |";
+
+/// A census table of the README, the one under `header`: for each runtime and client, the
+/// helper threads (kernel names) a run has besides the executor and the fixture server.
+pub fn readme_census(header: &str) -> Vec<(String, String, BTreeSet<String>)> {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let header = "| runtime | client | helper threads during the lesson |";
     let table = readme
         .split_once(header)
         .unwrap_or_else(|| panic!("README.md has no table headed {header}"))
@@ -106,4 +111,13 @@ pub fn readme_census() -> Vec<(String, String, BTreeSet<String>)> {
             (runtime.to_owned(), client.to_owned(), threads)
         })
         .collect()
+}
+
+/// A thread's name as the census tables list it: the blocking crate numbers its threads
+/// (`blocking-1`, `blocking-2`, …), and the tables say `blocking-N`.
+pub fn table_name(name: &str) -> String {
+    match name.strip_prefix("blocking-") {
+        Some(n) if n.parse::<u32>().is_ok() => "blocking-N".to_owned(),
+        _ => name.to_owned(),
+    }
 }

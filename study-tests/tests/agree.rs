@@ -155,16 +155,25 @@ fn every_runtime_crate_is_in_the_agreement_test() {
 
 #[test]
 fn every_runtime_that_fetches_has_its_rows_in_the_readme_census() {
-    let table = workspace::readme_census();
+    let lesson = workspace::readme_census(workspace::LESSON_CENSUS);
+    let reactive = workspace::readme_census(workspace::REACTIVE_CENSUS);
     for runtime in workspace::runtime_crates().iter().filter(|c| c.fetches) {
+        let has = |table: &[(String, String, _)], client: &str| {
+            table
+                .iter()
+                .any(|(r, c, _)| *r == runtime.runtime && c == client)
+        };
         for client in study_tests::lesson::CLIENTS {
             assert!(
-                table
-                    .iter()
-                    .any(|(r, c, _)| *r == runtime.runtime && c == client),
-                "README's census table has no row for {} with {client}",
+                has(&lesson, client),
+                "README's lesson census has no row for {} with {client}",
                 runtime.runtime
             );
         }
+        assert!(
+            has(&reactive, "hyper"),
+            "README's reactive census has no row for {}",
+            runtime.runtime
+        );
     }
 }
