@@ -111,6 +111,24 @@ fn loopback_fetch(bencher: Bencher) {
     });
 }
 
+/// The same fetches, but `BATCH` of them, one after the other, in one `block_on`: the
+/// runtime's cost per fetch without the cost of entering and leaving `block_on`.
+#[divan::bench]
+fn loopback_fetch_batch(bencher: Bencher) {
+    let runtime = executor();
+    let fixture = Fixture::start(0, Duration::ZERO).expect("a fixture server");
+    let url = fetch_core::fetch::parse_url(&fixture.url("/doc/1")).expect("a URL");
+    let options = Cli::parse_from(["bench"]).lesson.fetch.client_options();
+    let client = HyperClient::new(Tokio, &options).expect("a client");
+    bencher.counter(ItemsCount::new(BATCH)).bench_local(|| {
+        runtime.block_on(async {
+            for _ in 0..BATCH {
+                client.fetch(&url).await.expect("a fetch");
+            }
+        });
+    });
+}
+
 /// Prints how late a 1 ms sleep wakes up: the mean and the 99th percentile.
 fn timer_lateness() {
     let runtime = executor();
