@@ -72,6 +72,14 @@ impl Fetch for SurfClient {
     }
 
     async fn fetch(&self, url: &Url) -> Result<Fetched, FetchError> {
+        // async-tls 0.10 checks certificates for host names only ("invalid domain").
+        let by_ip = matches!(url.host(), Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)));
+        if url.scheme() == "https" && by_ip {
+            return Err(FetchError::ClientCannot {
+                client: "surf",
+                what: "an https:// URL whose host is an IP address",
+            });
+        }
         let request = self.client.get(url.as_str()).build();
         let mut response = self
             .client

@@ -315,6 +315,23 @@ pub fn check_https(binary: Binary, client: &str) {
         check_one_sentence(&format!("{client} {url}"), error);
     }
 
+    // https by IP address: the certificate is for `localhost`, so hyper and isahc refuse it
+    // for the host; surf's TLS (rustls 0.18) cannot check a certificate for an IP at all.
+    let by_ip = good.url("/doc/1").replace("localhost", "127.0.0.1");
+    let (output, report) =
+        binary.run_json(&["--client", client, "--ca-cert", pki.ca_path(), &by_ip]);
+    assert_eq!(output.code, Some(1), "{client} {by_ip}: {}", output.stderr);
+    let error = report["concurrent"]["fetches"][0]["error"]
+        .as_str()
+        .unwrap();
+    let expected = match client {
+        "surf" => "surf cannot read an https:// URL whose host is an IP address",
+        "isahc" => "TLS handshake failed: the server's certificate was rejected",
+        _ => "TLS handshake failed: the server's certificate is not valid for this host name",
+    };
+    assert!(error.starts_with(expected), "{client} {by_ip}: {error}");
+    check_one_sentence(&format!("{client} {by_ip}"), error);
+
     // A self-signed CA certificate served as the server's own, and trusted with --ca-cert:
     // refused, with the fix in the sentence (isahc: curl does not say why).
     let ca_as_leaf = Fixture::start_tls(Duration::ZERO, &pki.ca_as_leaf).unwrap();
