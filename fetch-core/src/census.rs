@@ -93,27 +93,35 @@ fn list_threads() -> std::io::Result<Vec<ThreadInfo>> {
     Ok(threads)
 }
 
-/// The CPU time each thread of the process has used so far, in clock ticks (user and
-/// system), by thread id, with the thread's name. Empty where `/proc` cannot tell.
+/// The CPU time each thread of the process has used so far, in milliseconds (user and
+/// system, counted by the kernel in clock ticks), by thread id, with the thread's name.
+/// Empty where `/proc` cannot tell.
 ///
-/// Two readings tell which threads worked in between: a helper that only sits idle (a
-/// blocking-pool thread kept alive after its job) uses no ticks, so it does not count.
-pub fn cpu_ticks() -> BTreeMap<u32, (String, u64)> {
-    let mut ticks = BTreeMap::new();
+/// Two readings tell which threads worked in between, and how much.
+pub fn cpu_ms() -> BTreeMap<u32, (String, u64)> {
+    let mut used_ms = BTreeMap::new();
     let Ok(threads) = list_threads() else {
-        return ticks;
+        return used_ms;
+    };
+    let ticks_per_second = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .and_then(|n| u64::try_from(n).ok())
+        .filter(|&n| n > 0);
+    let Some(ticks_per_second) = ticks_per_second else {
+        return used_ms;
     };
     for thread in threads {
         let path = format!("/proc/self/task/{}/stat", thread.tid);
-        if let Some(used) = fs::read_to_string(path)
+        if let Some(ticks) = fs::read_to_string(path)
             .ok()
             .as_deref()
             .and_then(stat_ticks)
         {
-            ticks.insert(thread.tid, (thread.name, used));
+            used_ms.insert(thread.tid, (thread.name, ticks * 1000 / ticks_per_second));
         }
     }
-    ticks
+    used_ms
 }
 
 /// The user and system ticks in one `/proc/…/stat` line: fields 14 and 15, counted after
@@ -223,7 +231,7 @@ mod tests {
         assert_eq!(stat_ticks(stat), Some(10));
         assert_eq!(stat_ticks("garbage"), None);
         let me = current_tid().unwrap();
-        assert!(cpu_ticks().contains_key(&me));
+        assert!(cpu_ms().contains_key(&me));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use futures::FutureExt;
 use futures::future::LocalBoxFuture;
 use serde::Serialize;
 
-use crate::census::{cpu_ticks, current_tid};
+use crate::census::{cpu_ms, current_tid};
 use crate::report::{DemoReport, Failures, Live, millis_since};
 use crate::runtime::Runtime;
 
@@ -26,6 +26,10 @@ pub const VICTIMS: usize = 3;
 
 /// How long the hog keeps the thread.
 pub const HOG: Duration = Duration::from_millis(500);
+
+/// How much CPU another thread must use during a scenario to count as at work beside it:
+/// a tenth of the hog's time. A pool thread that only wakes up, idle, or exits uses less.
+const AT_WORK: Duration = Duration::from_millis(50);
 
 /// When the hog starts, after the victims have ticked a few times.
 const HOG_START: Duration = Duration::from_millis(100);
@@ -112,9 +116,9 @@ pub struct Scenario {
     pub hog_ms: f64,
     /// For the ready loop: how many messages it received.
     pub messages: u64,
-    /// The names of the process's other threads that used CPU during this scenario: the
-    /// blocking pool shows up here when the work moves off the thread. A thread left idle
-    /// by an earlier scenario does not.
+    /// The names of the process's other threads that used at least 50 ms of CPU during
+    /// this scenario: the blocking pool shows up here when the work moves off the thread. A
+    /// thread left idle by an earlier scenario does not.
     pub other_threads: Vec<String>,
 }
 
@@ -168,7 +172,7 @@ pub async fn demo<R: Runtime>(runtime: &R, live: Live) -> StarveReport {
 /// other threads that worked meanwhile.
 async fn scenario<R: Runtime>(runtime: &R, hog: Hog) -> Scenario {
     let start = Instant::now();
-    let before = cpu_ticks();
+    let before = cpu_ms();
     let mut tasks: Vec<LocalBoxFuture<'static, Outcome>> = (0..VICTIMS)
         .map(|_| victim(runtime.clone(), start).boxed_local())
         .collect();
@@ -178,7 +182,7 @@ async fn scenario<R: Runtime>(runtime: &R, hog: Hog) -> Scenario {
     tasks.push(
         async move {
             rt.sleep(HOG_START + HOG * 3 / 4).await;
-            Outcome::Working(cpu_ticks())
+            Outcome::Working(cpu_ms())
         }
         .boxed_local(),
     );
@@ -191,12 +195,13 @@ async fn scenario<R: Runtime>(runtime: &R, hog: Hog) -> Scenario {
             Outcome::Working(reading) => readings.push(reading),
         }
     }
-    readings.push(cpu_ticks());
+    readings.push(cpu_ms());
     let executor = current_tid();
     let mut other_threads = BTreeSet::new();
-    for (tid, (name, ticks)) in readings.into_iter().flatten() {
-        let earlier = before.get(&tid).map_or(0, |(_, ticks)| *ticks);
-        if Some(tid) != executor && name != "fixture-server" && ticks > earlier {
+    for (tid, (name, ms)) in readings.into_iter().flatten() {
+        let earlier = before.get(&tid).map_or(0, |(_, ms)| *ms);
+        let at_work = ms.saturating_sub(earlier) >= AT_WORK.as_millis() as u64;
+        if Some(tid) != executor && name != "fixture-server" && at_work {
             other_threads.insert(name);
         }
     }
