@@ -385,19 +385,7 @@ impl Server {
 
     /// The CPU time (user and system) the server has used so far, in milliseconds.
     pub(crate) fn cpu_ms(&self) -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()));
-        let ticks = stat.ok().and_then(|stat| {
-            let after_name = stat[stat.rfind(')')? + 1..].to_owned();
-            let mut fields = after_name.split_whitespace().skip(11);
-            let user: f64 = fields.next()?.parse().ok()?;
-            let system: f64 = fields.next()?.parse().ok()?;
-            Some(user + system)
-        });
-        let per_second = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
-            .ok()
-            .flatten()
-            .unwrap_or(100) as f64;
-        ticks.map_or(0.0, |t| t * 1000.0 / per_second)
+        fetch_core::census::process_cpu_ms(self.child.id()).map_or(0.0, |ms| ms as f64)
     }
 
     /// The lesson's four documents, each asking for the lesson's latency.

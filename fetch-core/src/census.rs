@@ -103,25 +103,42 @@ pub fn cpu_ms() -> BTreeMap<u32, (String, u64)> {
     let Ok(threads) = list_threads() else {
         return used_ms;
     };
+    for thread in threads {
+        let path = format!("/proc/self/task/{}/stat", thread.tid);
+        if let Some(ms) = stat_ms(&path) {
+            used_ms.insert(thread.tid, (thread.name, ms));
+        }
+    }
+    used_ms
+}
+
+/// The CPU time another process (`pid`) has used so far, all its threads, in milliseconds;
+/// `None` where `/proc` cannot tell (the process may have exited).
+pub fn process_cpu_ms(pid: u32) -> Option<u64> {
+    stat_ms(&format!("/proc/{pid}/stat"))
+}
+
+/// The calling thread's CPU time so far (user and system), if the OS tells it.
+pub fn thread_cpu() -> Option<std::time::Duration> {
+    use nix::sys::resource::{UsageWho, getrusage};
+    use std::time::Duration;
+    let usage = getrusage(UsageWho::RUSAGE_THREAD).ok()?;
+    let time = |t: nix::sys::time::TimeVal| {
+        Duration::from_secs(t.tv_sec().unsigned_abs())
+            + Duration::from_micros(t.tv_usec().unsigned_abs())
+    };
+    Some(time(usage.user_time()) + time(usage.system_time()))
+}
+
+/// The CPU milliseconds (user and system) in the `/proc` stat file at `path`.
+fn stat_ms(path: &str) -> Option<u64> {
     let ticks_per_second = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
         .ok()
         .flatten()
         .and_then(|n| u64::try_from(n).ok())
-        .filter(|&n| n > 0);
-    let Some(ticks_per_second) = ticks_per_second else {
-        return used_ms;
-    };
-    for thread in threads {
-        let path = format!("/proc/self/task/{}/stat", thread.tid);
-        if let Some(ticks) = fs::read_to_string(path)
-            .ok()
-            .as_deref()
-            .and_then(stat_ticks)
-        {
-            used_ms.insert(thread.tid, (thread.name, ticks * 1000 / ticks_per_second));
-        }
-    }
-    used_ms
+        .filter(|&n| n > 0)?;
+    let ticks = stat_ticks(&fs::read_to_string(path).ok()?)?;
+    Some(ticks * 1000 / ticks_per_second)
 }
 
 /// The user and system ticks in one `/proc/…/stat` line: fields 14 and 15, counted after

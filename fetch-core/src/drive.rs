@@ -12,7 +12,7 @@ use futures::future::join_all;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::census::current_tid;
+use crate::census::{current_tid, thread_cpu};
 use crate::cli::GatherMode;
 use crate::fetch::{
     Fetch, FetchError, Fetched, MAX_REDIRECTS, is_redirect, parse_url, redirect_target,
@@ -331,20 +331,12 @@ struct ThreadCpu(Option<Duration>);
 impl ThreadCpu {
     /// The thread's CPU time so far (user and system), if the OS tells it.
     fn now() -> ThreadCpu {
-        use nix::sys::resource::{UsageWho, getrusage};
-        let usage = getrusage(UsageWho::RUSAGE_THREAD).ok();
-        ThreadCpu(usage.map(|u| {
-            let micros = |t: nix::sys::time::TimeVal| {
-                Duration::from_secs(t.tv_sec().unsigned_abs())
-                    + Duration::from_micros(t.tv_usec().unsigned_abs())
-            };
-            micros(u.user_time()) + micros(u.system_time())
-        }))
+        ThreadCpu(thread_cpu())
     }
 
     /// The CPU milliseconds this thread used since the reading (0 where the OS cannot tell).
     fn elapsed_ms(&self) -> f64 {
-        match (self.0, ThreadCpu::now().0) {
+        match (self.0, thread_cpu()) {
             (Some(before), Some(after)) => after.saturating_sub(before).as_secs_f64() * 1000.0,
             _ => 0.0,
         }

@@ -7,11 +7,10 @@
 //! (this one) around each run: the fixture's thread is not counted. It prints the medians
 //! and compares them with the previous run's, kept in `target/sentinel-RUNTIME.json`.
 
-use std::path::PathBuf;
-use std::time::Duration;
-
 use clap::Parser;
+use std::path::PathBuf;
 
+use fetch_core::census::thread_cpu;
 use fetch_core::{Cli, Report};
 
 /// How many documents one fetch run gathers.
@@ -88,28 +87,16 @@ fn median_cpu_us(run: Run, args: &[&str]) -> f64 {
     let cli = Cli::parse_from(std::iter::once("sentinel").chain(args.iter().copied()));
     let mut samples: Vec<f64> = (0..RUNS)
         .map(|_| {
-            let before = thread_cpu();
+            let before = thread_cpu().unwrap_or_default();
             if let Err(err) = run(&cli) {
                 panic!("the sentinel's run failed: {err:#}");
             }
-            (thread_cpu() - before).as_secs_f64() * 1e6
+            let after = thread_cpu().unwrap_or_default();
+            after.saturating_sub(before).as_secs_f64() * 1e6
         })
         .collect();
     samples.sort_by(f64::total_cmp);
     samples[RUNS / 2]
-}
-
-/// This thread's CPU time so far, user and system.
-fn thread_cpu() -> Duration {
-    use nix::sys::resource::{UsageWho, getrusage};
-    let Ok(usage) = getrusage(UsageWho::RUSAGE_THREAD) else {
-        return Duration::ZERO;
-    };
-    let time = |t: nix::sys::time::TimeVal| {
-        Duration::from_secs(t.tv_sec().unsigned_abs())
-            + Duration::from_micros(t.tv_usec().unsigned_abs())
-    };
-    time(usage.user_time()) + time(usage.system_time())
 }
 
 /// Where the previous run of `runtime` is kept: in the workspace's target directory.
