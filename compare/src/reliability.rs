@@ -1,50 +1,78 @@
 //! The reliability table: every runtime and client against the fault matrix's routes, the
 //! polite faults and the hostile server's, as docs/RELIABILITY.md shows it.
 //!
-//! One run per runtime and client, each its own process, with every route's URL at once
-//! (the good ones among them), `--timeout 2` and `--max-body 1000000`. A cell is what the
-//! concurrent phase made of the route: the bytes of a success, or the class of the error,
-//! and how long the fetch took. The last rows are the run's exit code, wall time and peak
-//! memory.
+//! One run per route, runtime and client, each its own process with that route's URL
+//! alone, `--timeout 2` and `--max-body 1000000`; four runs go at once (each mostly waits).
+//! A cell is what the concurrent phase made of the route (the bytes of a success, or the
+//! class of the error), how long that fetch took, and the run's peak memory.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use fetch_core::lesson::LessonReport;
 
+use crate::measure::Measured;
 use crate::{CLIENTS, Server, measure_runs, parse_reports};
+
+/// How many runs go at once.
+const RUNS_AT_ONCE: usize = 4;
 
 /// Runs the matrix and returns the table, in markdown.
 pub(crate) fn table(runtimes: &[(String, PathBuf)], server: &Server) -> anyhow::Result<String> {
-    let urls: Vec<String> = fixture_server::MATRIX
+    let columns: Vec<(String, &PathBuf, &str)> = runtimes
         .iter()
-        .map(|(path, _)| format!("{}{path}", server.base))
+        .flat_map(|(runtime, binary)| {
+            CLIENTS
+                .iter()
+                .map(move |client| (format!("{runtime} {client}"), binary, *client))
+        })
         .collect();
-    let mut columns = Vec::new();
-    for (runtime, binary) in runtimes {
-        for client in CLIENTS {
-            eprintln!("reliability: {runtime} with {client}");
-            let mut args: Vec<String> = [
-                "--json",
-                "--client",
-                client,
-                "--timeout",
-                "2",
-                "--max-body",
-                "1000000",
-            ]
-            .map(String::from)
-            .to_vec();
-            args.extend(urls.iter().cloned());
-            let samples = measure_runs(binary, &args, 1)?;
-            let reports: Vec<LessonReport> = parse_reports(runtime, &samples)?;
-            let (Some(sample), Some(report)) =
-                (samples.into_iter().next(), reports.into_iter().next())
-            else {
-                anyhow::bail!("{runtime} with {client} gave no report");
-            };
-            columns.push((format!("{runtime} {client}"), sample, report));
+    let jobs: Vec<(usize, usize)> = (0..fixture_server::MATRIX.len())
+        .flat_map(|row| (0..columns.len()).map(move |column| (row, column)))
+        .collect();
+    let total = jobs.len();
+    let queue = Mutex::new(jobs.into_iter());
+    let cells = Mutex::new(vec![
+        vec![String::new(); columns.len()];
+        fixture_server::MATRIX.len()
+    ]);
+    let failure = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..RUNS_AT_ONCE {
+            scope.spawn(|| {
+                loop {
+                    // A statement of its own, so that the lock is released before the run.
+                    let next = queue.lock().ok().and_then(|mut queue| queue.next());
+                    let Some((row, column)) = next else {
+                        break;
+                    };
+                    let (name, binary, client) = &columns[column];
+                    let path = fixture_server::MATRIX[row].0;
+                    let done = row * columns.len() + column + 1;
+                    eprintln!("reliability: {done}/{total}: {name} {path}");
+                    let url = format!("{}{path}", server.base);
+                    match cell(binary, client, &url) {
+                        Ok(text) => {
+                            if let Ok(mut cells) = cells.lock() {
+                                cells[row][column] = text;
+                            }
+                        }
+                        Err(err) => {
+                            if let Ok(mut failure) = failure.lock() {
+                                failure.get_or_insert(err.context(format!("{name} {path}")));
+                            }
+                        }
+                    }
+                }
+            });
         }
+    });
+    if let Some(err) = failure.into_inner().ok().flatten() {
+        return Err(err);
     }
+    let cells = cells
+        .into_inner()
+        .map_err(|_| anyhow::anyhow!("a reliability run panicked"))?;
     let mut out = String::from("| route | what the server does |");
     for (name, ..) in &columns {
         out.push_str(&format!(" {name} |"));
@@ -52,40 +80,47 @@ pub(crate) fn table(runtimes: &[(String, PathBuf)], server: &Server) -> anyhow::
     out.push_str("\n| --- | --- |");
     out.push_str(&" --- |".repeat(columns.len()));
     out.push('\n');
-    for (row, (path, what)) in fixture_server::MATRIX.iter().enumerate() {
+    for ((path, what), row) in fixture_server::MATRIX.iter().zip(cells) {
         out.push_str(&format!("| `{path}` | {what} |"));
-        for (_, _, report) in &columns {
-            let cell = report.concurrent.fetches.get(row).map_or_else(
-                || "missing".to_owned(),
-                |fetch| {
-                    let took = (fetch.end_ms - fetch.start_ms) / 1000.0;
-                    match (&fetch.error, fetch.bytes) {
-                        (None, Some(bytes)) => format!("{bytes} B, {took:.2} s"),
-                        (Some(error), _) => format!("{}, {took:.2} s", class(error)),
-                        (None, None) => format!("no answer, {took:.2} s"),
-                    }
-                },
-            );
+        for cell in row {
             out.push_str(&format!(" {cell} |"));
         }
         out.push('\n');
     }
-    let footer = |label: &str, value: &dyn Fn(&crate::measure::Measured) -> String| {
-        let mut line = format!("| {label} | |");
-        for (_, sample, _) in &columns {
-            line.push_str(&format!(" {} |", value(sample)));
-        }
-        line.push('\n');
-        line
-    };
-    out.push_str(&footer("exit code", &|s| {
-        s.code.map_or("signal".into(), |c| c.to_string())
-    }));
-    out.push_str(&footer("run, s", &|s| format!("{:.1}", s.wall_ms / 1000.0)));
-    out.push_str(&footer("peak RSS, MB", &|s| {
-        format!("{:.1}", s.max_rss_kib as f64 / 1024.0)
-    }));
     Ok(out)
+}
+
+/// Runs one route with one runtime and client, and says what came of it in a cell.
+fn cell(binary: &Path, client: &str, url: &str) -> anyhow::Result<String> {
+    let args: Vec<String> = [
+        "--json",
+        "--client",
+        client,
+        "--timeout",
+        "2",
+        "--max-body",
+        "1000000",
+        url,
+    ]
+    .map(String::from)
+    .to_vec();
+    let samples: Vec<Measured> = measure_runs(binary, &args, 1)?;
+    let reports: Vec<LessonReport> = parse_reports(&binary.display().to_string(), &samples)?;
+    let (Some(sample), Some(report)) = (samples.first(), reports.first()) else {
+        anyhow::bail!("no report");
+    };
+    let memory = format!("{:.0} MB", sample.max_rss_kib as f64 / 1024.0);
+    Ok(match report.concurrent.fetches.first() {
+        None => format!("missing, {memory}"),
+        Some(fetch) => {
+            let took = (fetch.end_ms - fetch.start_ms) / 1000.0;
+            match (&fetch.error, fetch.bytes) {
+                (None, Some(bytes)) => format!("{bytes} B, {took:.2} s, {memory}"),
+                (Some(error), _) => format!("{}, {took:.2} s, {memory}", class(error)),
+                (None, None) => format!("no answer, {took:.2} s, {memory}"),
+            }
+        }
+    })
 }
 
 /// The class of an error, in a few words: its message up to the first colon, shortened.
@@ -99,6 +134,7 @@ fn class(error: &str) -> String {
         }
         h if h.starts_with("body larger") => "over --max-body".into(),
         h if h.starts_with("surf cannot read") => "surf cannot read it".into(),
+        h if h.starts_with("isahc cannot read") => "isahc cannot read it".into(),
         h if h.starts_with("cannot connect") => "refused".into(),
         h => h.into(),
     }

@@ -93,7 +93,9 @@ impl Fetch for IsahcClient {
         let announced = header(CONTENT_LENGTH).and_then(|n| n.parse().ok());
         // Dropping the response part-way (an error, the cap) aborts the transfer.
         let max = self.options.max_body;
-        let bytes = read_capped(response.body_mut(), announced, max, body_error).await?;
+        let https = url.scheme() == "https";
+        let explain = |err| body_error(err, https);
+        let bytes = read_capped(response.body_mut(), announced, max, explain).await?;
         Ok(Fetched {
             status,
             bytes,
@@ -128,7 +130,7 @@ fn isahc_error(err: isahc::Error, url: &Url, options: &ClientOptions) -> FetchEr
             FetchError::Tls(TlsProblem::Other(err.to_string()))
         }
         _ => match std::error::Error::source(&err).and_then(|e| e.downcast_ref::<curl::Error>()) {
-            Some(curl) => curl_error(curl),
+            Some(curl) => curl_error(curl, url.scheme() == "https"),
             None => FetchError::Http(error_chain(&err)),
         },
     }
@@ -136,23 +138,33 @@ fn isahc_error(err: isahc::Error, url: &Url, options: &ClientOptions) -> FetchEr
 
 /// What a failed body read means: curl's code, when isahc passes it on inside the I/O
 /// error, or else a response cut short.
-fn body_error(err: std::io::Error) -> FetchError {
+fn body_error(err: std::io::Error, https: bool) -> FetchError {
     let curl = err
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<isahc::Error>())
         .and_then(|isahc| std::error::Error::source(isahc))
         .and_then(|source| source.downcast_ref::<curl::Error>());
     match curl {
-        Some(curl) => curl_error(curl),
+        Some(curl) => curl_error(curl, https),
         None => FetchError::Truncated(error_chain(&err)),
     }
 }
 
 /// Says in a sentence what curl's error code means for this fetch; isahc passes on only
 /// curl's terse text (`[56] Failure when receiving data from the peer`).
-fn curl_error(err: &curl::Error) -> FetchError {
+///
+/// On https, curl error 56 is also what a server that closes without TLS's `close_notify`
+/// gives, even after a complete body: curl 8.22's rustls backend drops the bytes it has
+/// just decrypted when it meets that end (`cr_recv` in curl's lib/vtls/rustls.c). isahc
+/// passes on only the code, so the two cannot be told apart here: the sentence names both.
+fn curl_error(err: &curl::Error, https: bool) -> FetchError {
     let code = err.code();
     match code {
+        curl_sys::CURLE_RECV_ERROR if https => FetchError::ClientCannot {
+            client: "isahc",
+            what: "an https answer whose server closes without TLS close_notify (curl error \
+                   56, which a broken connection gives too)",
+        },
         curl_sys::CURLE_UNSUPPORTED_PROTOCOL => FetchError::Http(format!(
             "the answer has no HTTP/1.x status line (curl error {code}, which curl calls an \
              unsupported protocol)"

@@ -121,7 +121,7 @@ pub enum FetchError {
     BadFraming(String),
 
     /// The client cannot read this valid answer: a limitation of the client, named.
-    #[error("{client} cannot read {what}: use --client hyper or --client isahc")]
+    #[error("{client} cannot read {what}: use --client hyper")]
     ClientCannot {
         /// The client's name.
         client: &'static str,

@@ -23,6 +23,7 @@ use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::oneshot;
 use url::Url;
 
+mod bomb;
 mod documents;
 pub mod routes;
 mod tls;

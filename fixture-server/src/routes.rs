@@ -26,6 +26,8 @@
 //! | `/hostile/bad-chunk` | a chunked body whose chunk size is not hexadecimal |
 //! | `/hostile/huge-length` | 200 announcing 5 GB, then bytes as fast as they go |
 //! | `/hostile/file-redirect` | 302 to `file:///etc/passwd` |
+//! | `/hostile/gzip-bomb` | 200, `Content-Encoding: gzip`, about 10 MB that inflate to 10 GiB |
+//! | `/hostile/no-close-notify` | 200 with 512 body bytes, then a close without TLS's `close_notify` (valid) |
 //! | anything else | 404 |
 //!
 //! Every answer comes after the latency, and every connection closes after one answer.
@@ -36,12 +38,13 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::bomb::bomb;
 use crate::documents::{SMALL_DOC_BYTES, document, generate, small_document};
 
 /// The routes of the fault matrix, each with what it does in one line: the polite faults,
 /// then the hostile server's. `compare reliability` runs every runtime and client against
 /// them, and study-tests' fault matrix checks what each client makes of each.
-pub const MATRIX: [(&str, &str); 26] = [
+pub const MATRIX: [(&str, &str); 28] = [
     ("/doc/1", "200, 1 KiB (a good answer)"),
     ("/redirect/9", "nine redirects, then 200 (a good answer)"),
     (
@@ -89,6 +92,14 @@ pub const MATRIX: [(&str, &str); 26] = [
         "announces 5 GB and streams as fast as it can",
     ),
     ("/hostile/file-redirect", "a redirect to file:///etc/passwd"),
+    (
+        "/hostile/gzip-bomb",
+        "gzip: about 10 MB that inflate to 10 GiB",
+    ),
+    (
+        "/hostile/no-close-notify",
+        "512 bytes, then no TLS close_notify (valid)",
+    ),
 ];
 
 /// How many body bytes the valid hostile answers carry (close-delimited, HTTP/1.0, after
@@ -173,6 +184,10 @@ enum Answer {
     BadChunk,
     /// 5 GB announced, bytes streamed until the client hangs up.
     HugeLength,
+    /// A gzip body that inflates to 10 GiB.
+    GzipBomb,
+    /// A valid answer, then a close without TLS's `close_notify` (on https).
+    NoCloseNotify,
 }
 
 /// Serves one connection: reads one request, waits out the latency, answers, closes.
@@ -290,6 +305,8 @@ fn route(path: &str, to: Option<String>) -> Answer {
         ("/hostile/bad-chunk", _) => Answer::BadChunk,
         ("/hostile/huge-length", _) => Answer::HugeLength,
         ("/hostile/file-redirect", _) => Answer::Redirect("file:///etc/passwd".into()),
+        ("/hostile/gzip-bomb", _) => Answer::GzipBomb,
+        ("/hostile/no-close-notify", _) => Answer::NoCloseNotify,
         _ => Answer::Status(404),
     }
 }
@@ -411,6 +428,27 @@ async fn answer_with<S: Conn>(stream: &mut S, answer: Answer) -> io::Result<()> 
             loop {
                 stream.write_all(&chunk).await?;
             }
+        }
+        Answer::GzipBomb => {
+            let bomb = bomb();
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n",
+                bomb.len()
+            );
+            stream.write_all(head.as_bytes()).await?;
+            stream.write_all(&bomb.start).await?;
+            for _ in 0..bomb.repeats {
+                stream.write_all(&bomb.repeated).await?;
+            }
+            stream.write_all(&bomb.end).await?;
+        }
+        Answer::NoCloseNotify => {
+            let body = generate("/hostile/no-close-notify", HOSTILE_BODY_BYTES);
+            write_response(stream, 200, &[], body.len(), &body).await?;
+            // Dropping the stream closes the TCP connection; over TLS, no close_notify is
+            // sent first, as some servers do (Python's http.server over ssl).
+            return Ok(());
         }
     }
     stream.shutdown().await

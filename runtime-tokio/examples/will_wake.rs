@@ -1,11 +1,23 @@
 //! Does a clone of the waker that tokio's `block_on` hands out `will_wake` the original?
 //! async-io (under surf's sockets) relies on the answer: when it is "no", async-io wakes
-//! the stored waker on every poll, and the task spins. See docs/BENCHMARKS.md.
+//! the stored waker on every poll, and the task spins. This prints the answer, then the
+//! consequence: how often a wait on an async-io socket that never becomes readable is
+//! polled in 100 ms. See docs/BENCHMARKS.md for how build settings change both.
 //!
-//! Run with: `cargo run --release -p runtime-tokio --example will_wake`
+//! Run with: `cargo run --release -p runtime-tokio --example will-wake-tokio`
 
+use std::cell::Cell;
 use std::future::poll_fn;
+use std::net::{TcpListener, TcpStream};
+use std::pin::pin;
 use std::task::Poll;
+use std::time::Duration;
+
+use async_io::Async;
+use futures::future::{self, Either};
+
+/// How long the socket is waited on.
+const WAIT: Duration = Duration::from_millis(100);
 
 fn main() {
     let executor = tokio::runtime::Builder::new_current_thread()
@@ -16,4 +28,26 @@ fn main() {
         Poll::Ready(cx.waker().clone().will_wake(cx.waker()))
     }));
     println!("tokio block_on: a clone of its waker will_wake the original: {stable}");
+    let polls = executor.block_on(polls_while_waiting());
+    println!("tokio block_on: polls of a wait on an idle socket in 100 ms: {polls}");
+}
+
+/// Connects to a loopback listener that never sends anything, waits [`WAIT`] for the
+/// connection to become readable (it does not), and counts the polls of that wait.
+async fn polls_while_waiting() -> u64 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback listener");
+    let address = listener.local_addr().expect("its address");
+    let stream = Async::<TcpStream>::connect(address)
+        .await
+        .expect("a loopback connection");
+    let polls = Cell::new(0);
+    let mut readable = pin!(stream.readable());
+    let counted = poll_fn(|cx| {
+        polls.set(polls.get() + 1);
+        readable.as_mut().poll(cx)
+    });
+    match future::select(pin!(counted), pin!(tokio::time::sleep(WAIT))).await {
+        Either::Left(_) => panic!("nothing was sent, yet the socket is readable"),
+        Either::Right(_) => polls.get(),
+    }
 }

@@ -24,6 +24,9 @@ pub struct Output {
     pub stdout: String,
     /// Everything it printed on stderr.
     pub stderr: String,
+    /// Its peak resident set size in KiB (`VmHWM`), as last read from `/proc` before it
+    /// exited. The reads are 5 ms apart, so growth in a run's last 5 ms can be missed.
+    pub peak_rss_kib: u64,
 }
 
 impl Binary {
@@ -46,7 +49,11 @@ impl Binary {
         let stdout = drain(Box::new(child.stdout.take().unwrap()));
         let stderr = drain(Box::new(child.stderr.take().unwrap()));
         let deadline = Instant::now() + RUN_LIMIT;
+        let status_file = format!("/proc/{}/status", child.id());
+        let mut peak_rss_kib = 0;
         let status = loop {
+            // Before `try_wait`: once it has reaped the child, the file is gone.
+            peak_rss_kib = peak_rss_kib.max(high_water_mark(&status_file));
             if let Some(status) = child.try_wait().unwrap() {
                 break status;
             }
@@ -54,12 +61,13 @@ impl Binary {
                 let _ = child.kill();
                 panic!("{} {args:?} ran longer than {RUN_LIMIT:?}", self.0);
             }
-            thread::sleep(Duration::from_millis(20));
+            thread::sleep(Duration::from_millis(5));
         };
         Output {
             code: status.code(),
             stdout: stdout.join().unwrap().unwrap(),
             stderr: stderr.join().unwrap().unwrap(),
+            peak_rss_kib,
         }
     }
 
@@ -76,4 +84,14 @@ impl Binary {
         });
         (output, report)
     }
+}
+
+/// The `VmHWM:` (peak resident set) line of a `/proc/PID/status` file in KiB, or 0 if it
+/// cannot be read (the process is exiting).
+fn high_water_mark(status_file: &str) -> u64 {
+    let text = std::fs::read_to_string(status_file).unwrap_or_default();
+    text.lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }

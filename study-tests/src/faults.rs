@@ -94,7 +94,7 @@ enum Expect {
 
 /// The fault matrix: a path on the fixture, and what every client must make of it. The
 /// polite faults first, then the hostile server's routes.
-const FAULTS: [(&str, Expect); 26] = [
+const FAULTS: [(&str, Expect); 28] = [
     ("/doc/1", Expect::Bytes(1024)),
     ("/redirect/9", Expect::Bytes(1024)),
     (
@@ -154,6 +154,12 @@ const FAULTS: [(&str, Expect); 26] = [
         "/hostile/file-redirect",
         Expect::Error(&["bad redirect: to file:///etc/passwd"]),
     ),
+    // Decoded (isahc) or not (hyper, surf), the body is over the cap long before its end.
+    (
+        "/hostile/gzip-bomb",
+        Expect::Error(&["body larger than the 1000000 byte cap"]),
+    ),
+    ("/hostile/no-close-notify", Expect::Bytes(512)),
 ];
 
 /// An error as the report must give it: one line, in words, with no `Debug` output of a
@@ -167,6 +173,138 @@ fn check_one_sentence(context: &str, error: &str) {
         assert!(
             !error.contains(debug),
             "{context}: {error:?} reads like Debug output"
+        );
+    }
+}
+
+/// Whether `expected` means a failed fetch for `client`.
+fn fails(expected: Expect, client: &str) -> bool {
+    match expected {
+        Expect::Bytes(_) => false,
+        Expect::BytesUnlessSurf(_) => client == "surf",
+        Expect::Error(_) => true,
+    }
+}
+
+/// Checks one fetch of a report against what its route must give: the right bytes for a
+/// valid answer, or else an error in one sentence that starts as expected and is on stderr
+/// with its URL.
+fn check_fetch(context: &str, fetch: &Value, expected: Expect, client: &str, stderr: &str) {
+    let error = fetch["error"].as_str();
+    let bytes = match expected {
+        Expect::Bytes(bytes) => bytes,
+        Expect::BytesUnlessSurf(bytes) if client != "surf" => bytes,
+        Expect::BytesUnlessSurf(_) | Expect::Error(_) => {
+            let starts: &[&str] = match expected {
+                Expect::Error(starts) => starts,
+                _ => &["surf cannot read "],
+            };
+            let error = error.unwrap_or_else(|| panic!("{context}: no error: {fetch}"));
+            assert!(
+                starts.iter().any(|start| error.starts_with(start)),
+                "{context}: {error:?} starts with none of {starts:?}"
+            );
+            check_one_sentence(context, error);
+            assert!(
+                stderr.contains(&format!(
+                    "error: {}: {error}\n",
+                    fetch["url"].as_str().unwrap()
+                )),
+                "{context}: the error is not on stderr with its URL"
+            );
+            return;
+        }
+    };
+    assert_eq!(error, None, "{context}: {fetch}");
+    assert_eq!(fetch["bytes"], bytes, "{context}: {fetch}");
+}
+
+/// The most memory a run of one route may use, peak RSS. A run takes about 15 MB (debug
+/// builds) whatever the route; every body is capped at 1 MB (`--max-body`, counted after
+/// decoding), so nothing a server sends may grow a run past this.
+const ROUTE_RUN_RSS_KIB: u64 = 48 * 1024;
+
+/// How many runs of the per-route check go at once (each mostly waits).
+const ROUTE_RUNS_AT_ONCE: usize = 4;
+
+/// Every route of the matrix in runs of its own, for one client: the route alone, and
+/// between two good URLs. Each run ends in time, stays under [`ROUTE_RUN_RSS_KIB`], does
+/// not panic, exits 1 exactly when a URL failed, and prints both good results; the route
+/// gives its right bytes or its clear error.
+pub fn check_each_route_in_its_own_run(binary: Binary, client: &str) {
+    let fixture = Fixture::start(0, Duration::from_millis(20)).unwrap();
+    let good = [fixture.url("/doc/1"), fixture.url("/doc/2")];
+    let mut runs = Vec::new();
+    for (path, expected) in FAULTS {
+        let url = fixture.url(path);
+        runs.push((path, expected, vec![url.clone()]));
+        runs.push((path, expected, vec![good[0].clone(), url, good[1].clone()]));
+    }
+    let queue = std::sync::Mutex::new(runs.into_iter());
+    std::thread::scope(|scope| {
+        for _ in 0..ROUTE_RUNS_AT_ONCE {
+            scope.spawn(|| {
+                loop {
+                    // A statement of its own, so that the lock is released before the run.
+                    let next = queue.lock().unwrap().next();
+                    let Some((path, expected, urls)) = next else {
+                        break;
+                    };
+                    check_route_run(binary, client, path, expected, &urls);
+                }
+            });
+        }
+    });
+}
+
+/// One run of [`check_each_route_in_its_own_run`].
+fn check_route_run(binary: Binary, client: &str, path: &str, expected: Expect, urls: &[String]) {
+    let context = format!("{client} {path} in {} URLs", urls.len());
+    let mut args = vec![
+        "--client",
+        client,
+        "--timeout",
+        "2",
+        "--max-body",
+        "1000000",
+    ];
+    args.extend(urls.iter().map(String::as_str));
+    let started = Instant::now();
+    let (output, report) = binary.run_json(&args);
+    let elapsed = started.elapsed();
+    // Two phases of at most one 2 s timeout each, the sleep demo (1.5 s), and a margin for
+    // a busy machine.
+    assert!(elapsed < Duration::from_secs(15), "{context}: {elapsed:?}");
+    assert!(
+        !output.stderr.contains("panicked"),
+        "{context}: {}",
+        output.stderr
+    );
+    let code = if fails(expected, client) { 1 } else { 0 };
+    assert_eq!(output.code, Some(code), "{context}: {}", output.stderr);
+    assert!(
+        output.peak_rss_kib <= ROUTE_RUN_RSS_KIB,
+        "{context}: peak RSS {} KiB",
+        output.peak_rss_kib
+    );
+    for phase in ["concurrent", "sequential"] {
+        let fetches = report[phase]["fetches"].as_array().unwrap();
+        assert_eq!(fetches.len(), urls.len(), "{context}");
+        let route = if urls.len() == 3 {
+            for good in [&fetches[0], &fetches[2]] {
+                assert_eq!(good["error"], Value::Null, "{context} {phase}: {good}");
+                assert_eq!(good["bytes"], 1024, "{context} {phase}: {good}");
+            }
+            &fetches[1]
+        } else {
+            &fetches[0]
+        };
+        check_fetch(
+            &format!("{context} {phase}"),
+            route,
+            expected,
+            client,
+            &output.stderr,
         );
     }
 }
@@ -204,37 +342,7 @@ pub fn check_fault_matrix(binary: Binary, client: &str) {
         let fetches = report[phase]["fetches"].as_array().unwrap();
         for (fetch, (path, expected)) in fetches.iter().zip(FAULTS) {
             let context = format!("{client} {phase} {path}");
-            let error = fetch["error"].as_str();
-            let bytes = match expected {
-                Expect::BytesUnlessSurf(_) if client == "surf" => {
-                    let error = error.unwrap_or_else(|| panic!("{context}: no error: {fetch}"));
-                    assert!(
-                        error.starts_with("surf cannot read "),
-                        "{context}: {error:?}"
-                    );
-                    check_one_sentence(&context, error);
-                    continue;
-                }
-                Expect::Bytes(bytes) | Expect::BytesUnlessSurf(bytes) => bytes,
-                Expect::Error(starts) => {
-                    let error = error.unwrap_or_else(|| panic!("{context}: no error: {fetch}"));
-                    assert!(
-                        starts.iter().any(|start| error.starts_with(start)),
-                        "{context}: {error:?} starts with none of {starts:?}"
-                    );
-                    check_one_sentence(&context, error);
-                    assert!(
-                        output.stderr.contains(&format!(
-                            "error: {}: {error}\n",
-                            fetch["url"].as_str().unwrap()
-                        )),
-                        "{context}: the error is not on stderr with its URL"
-                    );
-                    continue;
-                }
-            };
-            assert_eq!(error, None, "{context}: {fetch}");
-            assert_eq!(fetch["bytes"], bytes, "{context}: {fetch}");
+            check_fetch(&context, fetch, expected, client, &output.stderr);
         }
         let chain = &fetches[1];
         assert_eq!(chain["redirects"], 10, "{chain}");
@@ -351,6 +459,36 @@ pub fn check_https(binary: Binary, client: &str) {
     };
     assert!(error.starts_with(expected), "{client} {url}: {error}");
     check_one_sentence(&format!("{client} {url}"), error);
+}
+
+/// A valid https answer whose server closes the connection without TLS's `close_notify`
+/// (as Python's `http.server` over `ssl` does): its `Content-Length` says where the body
+/// ends, so a client reads it; isahc cannot (curl's rustls backend drops the last bytes),
+/// and says so.
+pub fn check_https_without_close_notify(binary: Binary, client: &str) {
+    let pki = pki::TestPki::new();
+    let server = Fixture::start_tls(Duration::ZERO, &pki.good).unwrap();
+    let url = server.url("/hostile/no-close-notify");
+    let (output, report) = binary.run_json(&["--client", client, "--ca-cert", pki.ca_path(), &url]);
+    let fetch = &report["concurrent"]["fetches"][0];
+    if client == "isahc" {
+        assert_eq!(output.code, Some(1), "{client} {url}: {}", output.stderr);
+        let error = fetch["error"].as_str().unwrap_or_else(|| panic!("{fetch}"));
+        assert!(
+            error.starts_with(
+                "isahc cannot read an https answer whose server closes without TLS close_notify"
+            ),
+            "{error}"
+        );
+        check_one_sentence(&url, error);
+        return;
+    }
+    assert_eq!(output.code, Some(0), "{client} {url}: {}", output.stderr);
+    assert_eq!(
+        fetch["bytes"],
+        fixture_server::HOSTILE_BODY_BYTES,
+        "{client}: {fetch}"
+    );
 }
 
 /// A connection that never completes ends at `--connect-timeout` (hyper and isahc), or at

@@ -87,6 +87,21 @@ macro_rules! runtime_tests {
         }
 
         #[test]
+        fn hyper_meets_each_fault_alone_and_between_good_urls() {
+            $crate::faults::check_each_route_in_its_own_run(BINARY, "hyper");
+        }
+
+        #[test]
+        fn isahc_meets_each_fault_alone_and_between_good_urls() {
+            $crate::faults::check_each_route_in_its_own_run(BINARY, "isahc");
+        }
+
+        #[test]
+        fn surf_meets_each_fault_alone_and_between_good_urls() {
+            $crate::faults::check_each_route_in_its_own_run(BINARY, "surf");
+        }
+
+        #[test]
         fn hyper_speaks_https_and_refuses_bad_certificates() {
             $crate::faults::check_https(BINARY, "hyper");
         }
@@ -99,6 +114,13 @@ macro_rules! runtime_tests {
         #[test]
         fn surf_speaks_https_and_refuses_bad_certificates() {
             $crate::faults::check_https(BINARY, "surf");
+        }
+
+        #[test]
+        fn every_client_reads_https_without_close_notify() {
+            for client in $crate::lesson::CLIENTS {
+                $crate::faults::check_https_without_close_notify(BINARY, client);
+            }
         }
 
         #[test]
