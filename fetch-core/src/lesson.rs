@@ -27,6 +27,8 @@ pub struct LessonReport {
     pub runtime: String,
     /// The HTTP client: `hyper`, `isahc` or `surf`.
     pub client: String,
+    /// What the executor's thread waits in for I/O and timers: [`Runtime::driver`].
+    pub driver: String,
     /// The fetches gathered concurrently.
     pub concurrent: PhaseReport,
     /// The same fetches, one after the other.
@@ -81,6 +83,7 @@ pub async fn play<R: Runtime, F: Fetch + 'static>(
     let open_files = open_files();
     let executor = current_tid();
     let (runtime_name, client_name) = (runtime.name(), client.name());
+    let driver = runtime.driver();
     let session = Session::new(runtime, client, timeout, live);
 
     live.section(format_args!(
@@ -112,9 +115,11 @@ pub async fn play<R: Runtime, F: Fetch + 'static>(
     let sleep = sleep::demo(&session.runtime, live).await;
 
     live.census(&census, "while the concurrent fetches were in flight");
+    live.line(format_args!("I/O and timers wait in: {driver}"));
     LessonReport {
         runtime: runtime_name.to_owned(),
         client: client_name.to_owned(),
+        driver: driver.to_owned(),
         concurrent,
         sequential,
         speedup,

@@ -21,6 +21,10 @@ pub trait Runtime: Clone + 'static {
     /// The runtime's name, as the report shows it: `tokio`, `async-std` or `smol`.
     fn name(&self) -> &'static str;
 
+    /// What the thread waits in for I/O and timers, as the report shows it: `epoll` for the
+    /// readiness-based runtimes (and by whom), `io_uring` for a completion-based one.
+    fn driver(&self) -> &'static str;
+
     /// Waits `duration` on the runtime's own timer, without blocking the thread.
     async fn sleep(&self, duration: Duration);
 

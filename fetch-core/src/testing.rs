@@ -21,6 +21,10 @@ impl Runtime for FakeRuntime {
         "fake"
     }
 
+    fn driver(&self) -> &'static str {
+        "none (a fake runtime for unit tests)"
+    }
+
     async fn sleep(&self, _: Duration) {}
 
     async fn gather_spawn<T: 'static>(&self, tasks: Vec<LocalBoxFuture<'static, T>>) -> Vec<T> {

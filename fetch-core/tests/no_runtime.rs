@@ -6,13 +6,15 @@ use std::process::Command;
 use serde_json::Value;
 
 /// The crates that are, or carry, an async runtime.
-const RUNTIMES: [&str; 6] = [
+const RUNTIMES: [&str; 8] = [
     "tokio",
     "async-std",
     "smol",
     "async-io",
     "async-executor",
     "async-global-executor",
+    "compio",
+    "compio-runtime",
 ];
 
 /// The host's target triple, from `rustc -vV`.

@@ -62,6 +62,11 @@ impl Runtime for AsyncStd {
         "async-std"
     }
 
+    fn driver(&self) -> &'static str {
+        // async-io's reactor: epoll through the polling crate, with timers as its timeout.
+        "epoll (async-io)"
+    }
+
     async fn sleep(&self, duration: Duration) {
         async_std::task::sleep(duration).await;
     }

@@ -75,6 +75,11 @@ impl Runtime for Futures {
         "futures"
     }
 
+    fn driver(&self) -> &'static str {
+        // async-io's reactor: epoll through the polling crate, with timers as its timeout.
+        "epoll (async-io)"
+    }
+
     async fn sleep(&self, duration: Duration) {
         async_io::Timer::after(duration).await;
     }

@@ -50,6 +50,11 @@ impl Runtime for Minimal {
         "minimal"
     }
 
+    fn driver(&self) -> &'static str {
+        // No I/O: the thread parks until the next timer or a wake.
+        "none (the thread parks until the next timer)"
+    }
+
     async fn sleep(&self, duration: Duration) {
         self.executor.sleep(duration).await;
     }

@@ -70,6 +70,11 @@ impl Runtime for Smol {
         "smol"
     }
 
+    fn driver(&self) -> &'static str {
+        // async-io's reactor: epoll through the polling crate, with timers as its timeout.
+        "epoll (async-io)"
+    }
+
     async fn sleep(&self, duration: Duration) {
         smol::Timer::after(duration).await;
     }

@@ -72,6 +72,12 @@ impl Runtime for Tokio {
         "tokio"
     }
 
+    fn driver(&self) -> &'static str {
+        // mio's epoll, which tokio's I/O driver waits in on this thread; its timers are
+        // the epoll wait's timeout.
+        "epoll (mio)"
+    }
+
     async fn sleep(&self, duration: Duration) {
         tokio::time::sleep(duration).await;
     }

@@ -4,12 +4,12 @@
 use serde_json::Value;
 
 /// The report with what may differ between runtimes and runs removed: every timing (the
-/// `_ms` fields and `speedup`), thread ids, the census, the runtime's name, and the fixture's
-/// port in URLs.
+/// `_ms` fields and `speedup`), thread ids, the census, the runtime's name and driver, and
+/// the fixture's port in URLs.
 pub fn comparable(report: &Value) -> Value {
     let mut report = report.clone();
     if let Some(fields) = report.as_object_mut() {
-        for field in ["census", "runtime", "speedup"] {
+        for field in ["census", "runtime", "driver", "speedup"] {
             fields.remove(field);
         }
     }

@@ -5,8 +5,9 @@ use serde_json::Value;
 use crate::Binary;
 
 /// The names of the blocking pools' threads: tokio's, the blocking crate's (smol and
-/// async-std), and the minimal executor's.
-const POOL_PREFIXES: [&str; 3] = ["tokio-r", "blocking-", "minimal-blockin"];
+/// async-std), the minimal executor's, and compio's, which start unnamed and keep the
+/// program's name.
+const POOL_PREFIXES: [&str; 4] = ["tokio-r", "blocking-", "minimal-blockin", "runtime-compio"];
 
 /// The starvation demo: a hog that keeps the thread makes the victims late by most of its
 /// 500 ms; with no hog, with yield points, or with the work off the thread, they are not.

@@ -114,10 +114,16 @@ pub fn readme_census(header: &str) -> Vec<(String, String, BTreeSet<String>)> {
 }
 
 /// A thread's name as the census tables list it: the blocking crate numbers its threads
-/// (`blocking-1`, `blocking-2`, …), and the tables say `blocking-N`.
+/// (`blocking-1`, `blocking-2`, …), and the tables say `blocking-N`; the kernel's io_uring
+/// workers carry the id of the thread they serve (`iou-wrk-4711`), and the tables say
+/// `iou-wrk-N`.
 pub fn table_name(name: &str) -> String {
-    match name.strip_prefix("blocking-") {
-        Some(n) if n.parse::<u32>().is_ok() => "blocking-N".to_owned(),
-        _ => name.to_owned(),
+    for prefix in ["blocking-", "iou-wrk-"] {
+        if let Some(n) = name.strip_prefix(prefix)
+            && n.parse::<u32>().is_ok()
+        {
+            return format!("{prefix}N");
+        }
     }
+    name.to_owned()
 }

@@ -24,11 +24,12 @@ type Run = fn(&Cli) -> anyhow::Result<Report>;
 
 /// The runtime crates that play every demo, by package name. A test below checks this
 /// list against the workspace's, so a new runtime crate cannot be left out unnoticed.
-const AGREEING: [(&str, Run); 4] = [
+const AGREEING: [(&str, Run); 5] = [
     ("runtime-tokio", runtime_tokio::run),
     ("runtime-asyncstd", runtime_asyncstd::run),
     ("runtime-smol", runtime_smol::run),
     ("runtime-futures", runtime_futures::run),
+    ("runtime-compio", runtime_compio::run),
 ];
 
 /// The runtime crates that play only the demos that do not fetch.

@@ -31,6 +31,11 @@ fn tokio_runtime() -> tokio::runtime::LocalRuntime {
         .unwrap()
 }
 
+/// A compio runtime, as runtime-compio builds it.
+fn compio_runtime() -> compio::runtime::Runtime {
+    runtime_compio::build_runtime().unwrap()
+}
+
 #[test]
 fn a_future_that_is_never_polled_does_nothing() {
     // Unlike a coroutine passed to asyncio.create_task, an async block only runs when polled.
@@ -48,7 +53,13 @@ fn a_spawned_task_runs_without_being_awaited_on_every_runtime() {
     // Like asyncio.create_task: the task runs at the next await of its spawner, although
     // nobody awaits its handle.
     let ran = Rc::new(Cell::new(0));
-    let (a, b, c, d) = (ran.clone(), ran.clone(), ran.clone(), ran.clone());
+    let (a, b, c, d, e) = (
+        ran.clone(),
+        ran.clone(),
+        ran.clone(),
+        ran.clone(),
+        ran.clone(),
+    );
     tokio_runtime().block_on(async move {
         let _handle = tokio::task::spawn_local(async move { a.set(a.get() + 1) });
         tokio::task::yield_now().await;
@@ -67,11 +78,15 @@ fn a_spawned_task_runs_without_being_awaited_on_every_runtime() {
         .spawn_local(async move { d.set(d.get() + 1) })
         .unwrap();
     pool.run_until(futures_lite::future::yield_now());
-    assert_eq!(ran.get(), 4);
+    compio_runtime().block_on(async move {
+        let _handle = compio::runtime::spawn(async move { e.set(e.get() + 1) });
+        futures_lite::future::yield_now().await;
+    });
+    assert_eq!(ran.get(), 5);
 }
 
 #[test]
-fn dropping_a_join_handle_detaches_on_tokio_and_async_std_and_cancels_on_smol_and_futures() {
+fn dropping_a_join_handle_detaches_on_tokio_and_async_std_and_cancels_on_smol_futures_and_compio() {
     // After dropping the handle, the spawner sleeps long enough for the task to finish,
     // if it still exists.
     let finished = |name: &str| Rc::new(Cell::new(format!("{name}: cancelled")));
@@ -112,7 +127,16 @@ fn dropping_a_join_handle_detaches_on_tokio_and_async_std_and_cancels_on_smol_an
     });
     drop(handle.unwrap());
     pool.run_until(async_io::Timer::after(Duration::from_millis(100)));
-    let outcomes: Vec<String> = [tokio_done, std_done, smol_done, futures_done]
+    let compio_done = finished("compio");
+    let done = compio_done.clone();
+    compio_runtime().block_on(async move {
+        drop(compio::runtime::spawn(async move {
+            compio::time::sleep(Duration::from_millis(10)).await;
+            done.set("compio: finished".into());
+        }));
+        compio::time::sleep(Duration::from_millis(100)).await;
+    });
+    let outcomes: Vec<String> = [tokio_done, std_done, smol_done, futures_done, compio_done]
         .iter()
         .map(|cell| cell.take())
         .collect();
@@ -122,7 +146,8 @@ fn dropping_a_join_handle_detaches_on_tokio_and_async_std_and_cancels_on_smol_an
             "tokio: finished",
             "async-std: finished",
             "smol: cancelled",
-            "futures: cancelled"
+            "futures: cancelled",
+            "compio: cancelled"
         ]
     );
 }
@@ -195,9 +220,10 @@ fn one_thread_switches_only_at_await() {
 }
 
 #[test]
-fn tokios_timer_has_a_millisecond_granularity_and_async_ios_does_not() {
+fn tokios_timer_has_a_millisecond_granularity_and_async_ios_and_compios_do_not() {
     // The median lateness of 40 sleeps of 1.5 ms: tokio rounds its deadlines up to its
-    // 1 ms ticks, async-io (smol, async-std, futures) wakes at the deadline. Wide margins.
+    // 1 ms ticks, async-io (smol, async-std, futures) and compio wake at the deadline. Wide
+    // margins.
     let lateness = |sleeps: Vec<Duration>| -> Duration {
         let mut late: Vec<Duration> = sleeps
             .into_iter()
@@ -224,7 +250,20 @@ fn tokios_timer_has_a_millisecond_granularity_and_async_ios_does_not() {
         }
         took
     });
+    let compio_sleeps = compio_runtime().block_on(async {
+        let mut took = Vec::new();
+        for _ in 0..40 {
+            let start = Instant::now();
+            compio::time::sleep(Duration::from_micros(1500)).await;
+            took.push(start.elapsed());
+        }
+        took
+    });
     let (tokio_late, async_io_late) = (lateness(tokio_sleeps), lateness(async_io_sleeps));
+    let compio_late = lateness(compio_sleeps);
+    eprintln!(
+        "1.5 ms sleeps, median lateness: tokio {tokio_late:?}, async-io {async_io_late:?}, compio {compio_late:?}"
+    );
     assert!(
         tokio_late >= Duration::from_micros(300),
         "tokio: {tokio_late:?} late"
@@ -232,5 +271,9 @@ fn tokios_timer_has_a_millisecond_granularity_and_async_ios_does_not() {
     assert!(
         async_io_late < tokio_late,
         "async-io {async_io_late:?}, tokio {tokio_late:?}"
+    );
+    assert!(
+        compio_late < tokio_late,
+        "compio {compio_late:?}, tokio {tokio_late:?}"
     );
 }

@@ -1,0 +1,237 @@
+//! The lesson on compio: a single-threaded runtime on io_uring, where the kernel does the
+//! reads and writes and the runtime collects their results (completion, not readiness);
+//! compio's `spawn` for local tasks, and hyper over compio's own `TcpStream`, adapted by
+//! compio's `AsyncStream` and `smol_hyper::rt::FuturesIo`.
+//!
+//! Run with: `cargo run -p runtime-compio`
+//!
+//! Everything shared with the other runtimes is in fetch-core and fetch-clients. Compare
+//! this file with `runtime-smol/src/lib.rs`: the diff is what differs between a readiness
+//! runtime and a completion one. Where the kernel refuses io_uring (for example
+//! `kernel.io_uring_disabled=2`, or a seccomp filter), compio runs on its polling driver
+//! (epoll) instead, and the run says so on stderr and in its report.
+//!
+//! All three clients run here: hyper on compio's sockets; isahc on its own curl thread;
+//! surf on async-io's sockets, driven by async-io's own thread (compio drives none of it).
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::pin::Pin;
+use std::process::{Output, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use compio::driver::{DriverType, ProactorBuilder};
+use compio::io::compat::AsyncStream;
+use compio::net::ToSocketAddrsAsync;
+use compio::runtime::{JoinHandle, ResumeUnwind, RuntimeBuilder};
+use futures::future::{LocalBoxFuture, join_all};
+use rustls::pki_types::ServerName;
+use smol_hyper::rt::FuturesIo;
+
+use fetch_clients::Connect;
+use fetch_core::runtime::Reactive;
+use fetch_core::{Cli, Report, Runtime};
+use fixture_server::Fixture;
+
+/// compio's TCP stream as futures-io sees it: pinned on the heap, because hyper and
+/// futures-rustls need an `Unpin` stream and `AsyncStream` is not one.
+type Stream = Pin<Box<AsyncStream<compio::net::TcpStream>>>;
+
+/// Plays the lesson, or the demo the command line names, on one thread, and returns its
+/// report.
+///
+/// When the demo fetches and no server is named, a fixture server starts on its own thread
+/// first, and serves until this function returns.
+pub fn run(cli: &Cli) -> anyhow::Result<Report> {
+    let server = (cli.fixture_latency())
+        .map(|latency| Fixture::start(0, latency))
+        .transpose()
+        .context("cannot start the fixture server")?;
+    let fixture = server.as_ref().map(Fixture::base_url);
+    // compio's runtime polls every task on the thread that calls `block_on`, and waits in
+    // its driver there: io_uring, whose completions say which operation finished.
+    let executor = build_runtime()?;
+    let compio = Compio::new(executor.driver_type());
+    // The demo runs as a local task of its own, not as the future `block_on` polls: every
+    // future in it is then polled with a task's waker, which stays the same from poll to
+    // poll. (A clone of tokio's `block_on` waker does not `will_wake` the original in
+    // release builds, and async-io, under surf's sockets, then wakes on every poll: a busy
+    // loop. docs/BENCHMARKS.md has the details.)
+    let (cli, fixture) = (cli.clone(), fixture.clone());
+    let lesson = async move { fetch_clients::play_demo(compio, &cli, fixture.as_ref()).await };
+    let lesson = executor.spawn(lesson);
+    // A compio task hands back its panic as an error: raise it again here.
+    match executor.block_on(lesson).resume_unwind() {
+        Some(report) => Ok(report?),
+        None => Err(anyhow::anyhow!("the demo's task was cancelled")),
+    }
+}
+
+/// Builds compio's runtime on io_uring, or, when the kernel refuses io_uring, on compio's
+/// polling driver, after saying why on stderr.
+///
+/// Left to itself, compio would fall back without a word; asking for io_uring first keeps
+/// the kernel's reason.
+pub fn build_runtime() -> anyhow::Result<compio::runtime::Runtime> {
+    let with_driver = |driver| {
+        let mut proactor = ProactorBuilder::new();
+        proactor.driver_type(driver);
+        RuntimeBuilder::new().with_proactor(proactor).build()
+    };
+    match with_driver(DriverType::IoUring) {
+        Ok(runtime) => Ok(runtime),
+        Err(refused) => {
+            eprintln!(
+                "note: the kernel refused io_uring ({refused}; see \
+                 /proc/sys/kernel/io_uring_disabled, or a seccomp filter): compio runs on its \
+                 polling driver (epoll) instead"
+            );
+            with_driver(DriverType::Poll).context("cannot build compio's runtime")
+        }
+    }
+}
+
+/// compio, as fetch-core and fetch-clients need it. The runtime itself is reached through
+/// the thread's context, so the handle holds only which driver it runs on.
+#[derive(Debug, Clone)]
+pub struct Compio {
+    driver: DriverType,
+}
+
+impl Compio {
+    /// A handle for a runtime on `driver`.
+    pub fn new(driver: DriverType) -> Compio {
+        Compio { driver }
+    }
+}
+
+impl Runtime for Compio {
+    fn name(&self) -> &'static str {
+        "compio"
+    }
+
+    fn driver(&self) -> &'static str {
+        // compio's proactor: io_uring, where the kernel runs each operation and posts its
+        // completion; or, where io_uring is refused, epoll through the polling crate.
+        match self.driver {
+            DriverType::IoUring => "io_uring (compio)",
+            _ => "epoll (compio's fallback: io_uring refused)",
+        }
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        compio::time::sleep(duration).await;
+    }
+
+    async fn gather_spawn<T: 'static>(&self, futures: Vec<LocalBoxFuture<'static, T>>) -> Vec<T> {
+        // Each future becomes a task of its own on this thread.
+        let tasks: Vec<JoinHandle<T>> = futures.into_iter().map(compio::runtime::spawn).collect();
+        // A compio task hands back its panic as an error: raise it again here. A task is
+        // cancelled only when its handle is dropped, and these are all awaited.
+        join_all(tasks)
+            .await
+            .into_iter()
+            .map(|result| result.resume_unwind().expect("a task whose handle is held"))
+            .collect()
+    }
+
+    async fn yield_now(&self) {
+        // compio has no yield of its own: futures-lite's wakes the task and returns
+        // `Pending` once, which any executor understands.
+        futures_lite::future::yield_now().await;
+    }
+
+    async fn spawn_blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> T {
+        // The work runs on compio's own pool, whose threads start unnamed and keep the
+        // program's name.
+        compio::runtime::spawn_blocking(work)
+            .await
+            .resume_unwind()
+            .expect("blocking work is never cancelled")
+    }
+
+    async fn ready_loop(&self, duration: Duration) -> u64 {
+        // compio has no channel of its own: async-channel, which has no cooperative budget.
+        let (sender, receiver) = async_channel::unbounded();
+        let end = Instant::now() + duration;
+        let mut received = 0;
+        while Instant::now() < end {
+            let _ = sender.try_send(());
+            if receiver.recv().await.is_ok() {
+                received += 1;
+            }
+        }
+        received
+    }
+}
+
+impl Connect for Compio {
+    type Io = FuturesIo<Stream>;
+    type TlsIo = FuturesIo<futures_rustls::client::TlsStream<Stream>>;
+
+    async fn resolve(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+        // The OS resolver blocks, so compio runs it on its blocking pool.
+        Ok((host, port).to_socket_addrs_async().await?.collect())
+    }
+
+    async fn connect(&self, addr: SocketAddr) -> io::Result<Self::Io> {
+        let stream = compio::net::TcpStream::connect(addr).await?;
+        Ok(FuturesIo::new(Box::pin(AsyncStream::new(stream))))
+    }
+
+    async fn connect_tls(
+        &self,
+        addr: SocketAddr,
+        name: ServerName<'static>,
+        tls: Arc<rustls::ClientConfig>,
+    ) -> io::Result<Self::TlsIo> {
+        let stream = compio::net::TcpStream::connect(addr).await?;
+        // futures-rustls runs rustls over the futures-io traits that `AsyncStream` adds.
+        let stream = futures_rustls::TlsConnector::from(tls)
+            .connect(name, Box::pin(AsyncStream::new(stream)))
+            .await?;
+        Ok(FuturesIo::new(stream))
+    }
+}
+
+impl Reactive for Compio {
+    async fn run_command(&self, command: &str) -> io::Result<Output> {
+        // compio's process API reads the child's pipes through the driver, and waits for
+        // its exit on compio's blocking pool. Unlike std's, its `output` pipes nothing
+        // unless told to.
+        let mut child = compio::process::Command::new("sh");
+        child.arg("-c").arg(command);
+        // Setting a pipe cannot fail on Linux: the error type is `Infallible`.
+        let Ok(child) = child.stdout(Stdio::piped());
+        let Ok(child) = child.stderr(Stdio::piped());
+        child.output().await
+    }
+
+    async fn read_file(&self, path: &Path) -> io::Result<Vec<u8>> {
+        // On io_uring the kernel reads the file itself: no thread of ours waits.
+        compio::fs::read(path).await
+    }
+
+    async fn read_stdin_line(&self) -> io::Result<Option<String>> {
+        // Not compio's `stdin()`: on io_uring it reads at offset 0 every time, so a file
+        // given as stdin would be read again and again. std reads the line instead, on
+        // compio's blocking pool.
+        let line = compio::runtime::spawn_blocking(|| {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map(|_| line)
+        })
+        .await
+        .resume_unwind()
+        .expect("blocking work is never cancelled")?;
+        if line.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(line.trim_end_matches(['\r', '\n']).to_owned()))
+    }
+}
