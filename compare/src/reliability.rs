@@ -41,6 +41,10 @@ pub(crate) fn table(runtimes: &[(String, PathBuf)], server: &Server) -> anyhow::
         for _ in 0..RUNS_AT_ONCE {
             scope.spawn(|| {
                 loop {
+                    // After a failed run, the table cannot be made: stop.
+                    if failure.lock().map_or(true, |failure| failure.is_some()) {
+                        break;
+                    }
                     // A statement of its own, so that the lock is released before the run.
                     let next = queue.lock().ok().and_then(|mut queue| queue.next());
                     let Some((row, column)) = next else {
@@ -48,8 +52,8 @@ pub(crate) fn table(runtimes: &[(String, PathBuf)], server: &Server) -> anyhow::
                     };
                     let (name, binary, client) = &columns[column];
                     let path = fixture_server::MATRIX[row].0;
-                    let done = row * columns.len() + column + 1;
-                    eprintln!("reliability: {done}/{total}: {name} {path}");
+                    let job = row * columns.len() + column + 1;
+                    eprintln!("reliability: run {job} of {total}: {name} {path}");
                     let url = format!("{}{path}", server.base);
                     match cell(binary, client, &url) {
                         Ok(text) => {
@@ -134,7 +138,6 @@ fn class(error: &str) -> String {
         }
         h if h.starts_with("body larger") => "over --max-body".into(),
         h if h.starts_with("surf cannot read") => "surf cannot read it".into(),
-        h if h.starts_with("isahc cannot read") => "isahc cannot read it".into(),
         h if h.starts_with("cannot connect") => "refused".into(),
         h => h.into(),
     }

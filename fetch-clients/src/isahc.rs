@@ -156,15 +156,16 @@ fn body_error(err: std::io::Error, https: bool) -> FetchError {
 /// On https, curl error 56 is also what a server that closes without TLS's `close_notify`
 /// gives, even after a complete body: curl 8.22's rustls backend drops the bytes it has
 /// just decrypted when it meets that end (`cr_recv` in curl's lib/vtls/rustls.c). isahc
-/// passes on only the code, so the two cannot be told apart here: the sentence names both.
+/// passes on only the code, so the two cannot be told apart here: the sentence names both,
+/// and the client that reads the first.
 fn curl_error(err: &curl::Error, https: bool) -> FetchError {
     let code = err.code();
     match code {
-        curl_sys::CURLE_RECV_ERROR if https => FetchError::ClientCannot {
-            client: "isahc",
-            what: "an https answer whose server closes without TLS close_notify (curl error \
-                   56, which a broken connection gives too)",
-        },
+        curl_sys::CURLE_RECV_ERROR if https => FetchError::Truncated(format!(
+            "the https connection ended without TLS close_notify or broke (curl error {code}), \
+             which isahc cannot tell apart and drops the answer for; --client hyper reads an \
+             answer that ends without close_notify"
+        )),
         curl_sys::CURLE_UNSUPPORTED_PROTOCOL => FetchError::Http(format!(
             "the answer has no HTTP/1.x status line (curl error {code}, which curl calls an \
              unsupported protocol)"

@@ -155,7 +155,7 @@ fn stat_ticks(stat: &str) -> Option<u64> {
 ///
 /// The kernel cuts names to 15 bytes. tokio 1.54 names its blocking threads
 /// `tokio-rt-worker`; older versions used `tokio-runtime-worker`, read `tokio-runtime-w`.
-const KNOWN_HELPERS: [(&str, &str); 10] = [
+const KNOWN_HELPERS: [(&str, &str); 11] = [
     (
         "fixture-server",
         "fixture server: serves the lesson's documents (not under study)",
@@ -193,6 +193,10 @@ const KNOWN_HELPERS: [(&str, &str); 10] = [
         "isahc's agent: curl's event loop, which does all of isahc's I/O",
     ),
     (
+        "runtime-compio",
+        "compio's blocking pool: its threads start unnamed and keep the program's name",
+    ),
+    (
         "iou-wrk-",
         "the kernel's io_uring worker (io-wq): runs an operation that cannot complete at once",
     ),
@@ -203,26 +207,17 @@ fn role(thread: &ThreadInfo, executor: Option<u32>) -> &'static str {
     if Some(thread.tid) == executor {
         return "executor: runs block_on and polls every fetch future";
     }
+    // Before the helpers' names: runtime-compio's main thread has its pool's name.
+    if thread.tid == std::process::id() {
+        return "the process's main thread";
+    }
     if let Some((_, role)) = KNOWN_HELPERS
         .iter()
         .find(|(prefix, _)| thread.name.starts_with(prefix))
     {
         return role;
     }
-    if thread.tid == std::process::id() {
-        return "the process's main thread";
-    }
-    // A thread started without a name keeps its process's (compio's blocking pool does).
-    if program_name().is_some_and(|name| name == thread.name) {
-        return "an unnamed helper, which keeps the program's name: compio's blocking pool";
-    }
     UNKNOWN_HELPER
-}
-
-/// The process's name as the kernel keeps it (its main thread's), if `/proc` tells it.
-fn program_name() -> Option<String> {
-    let name = std::fs::read_to_string("/proc/self/comm").ok()?;
-    Some(name.trim_end().to_owned())
 }
 
 /// The role of a thread the census cannot name: a test fails on it, so that a new

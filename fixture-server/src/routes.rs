@@ -98,7 +98,7 @@ pub const MATRIX: [(&str, &str); 28] = [
     ),
     (
         "/hostile/no-close-notify",
-        "512 bytes, then no TLS close_notify (valid)",
+        "512 bytes, then no TLS close_notify (valid; no TLS over http)",
     ),
 ];
 

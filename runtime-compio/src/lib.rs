@@ -77,30 +77,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<Report> {
     }
 }
 
-/// Builds compio's runtime on io_uring, or, when the kernel refuses io_uring, on compio's
-/// polling driver, after saying why on stderr.
-///
-/// Left to itself, compio would fall back without a word; asking for io_uring first keeps
-/// the kernel's reason.
-pub fn build_runtime() -> anyhow::Result<compio::runtime::Runtime> {
-    let with_driver = |driver| {
-        let mut proactor = ProactorBuilder::new();
-        proactor.driver_type(driver);
-        RuntimeBuilder::new().with_proactor(proactor).build()
-    };
-    match with_driver(DriverType::IoUring) {
-        Ok(runtime) => Ok(runtime),
-        Err(refused) => {
-            eprintln!(
-                "note: the kernel refused io_uring ({refused}; see \
-                 /proc/sys/kernel/io_uring_disabled, or a seccomp filter): compio runs on its \
-                 polling driver (epoll) instead"
-            );
-            with_driver(DriverType::Poll).context("cannot build compio's runtime")
-        }
-    }
-}
-
 /// compio, as fetch-core and fetch-clients need it. The runtime itself is reached through
 /// the thread's context, so the handle holds only which driver it runs on.
 #[derive(Debug, Clone)]
@@ -227,7 +203,8 @@ impl Reactive for Compio {
     }
 
     async fn read_file(&self, path: &Path) -> io::Result<Vec<u8>> {
-        // On io_uring the kernel reads the file itself: no thread of ours waits.
+        // On io_uring the kernel reads the file itself: no thread of the program waits (the
+        // kernel may hand the read to its own `iou-wrk` worker, which the census shows).
         compio::fs::read(path).await
     }
 
@@ -246,5 +223,29 @@ impl Reactive for Compio {
             return Ok(None);
         }
         Ok(Some(line.trim_end_matches(['\r', '\n']).to_owned()))
+    }
+}
+
+/// Builds compio's runtime on io_uring, or, when the kernel refuses io_uring, on compio's
+/// polling driver, after saying why on stderr.
+///
+/// Left to itself, compio would fall back without a word; asking for io_uring first keeps
+/// the kernel's reason.
+pub fn build_runtime() -> anyhow::Result<compio::runtime::Runtime> {
+    let with_driver = |driver| {
+        let mut proactor = ProactorBuilder::new();
+        proactor.driver_type(driver);
+        RuntimeBuilder::new().with_proactor(proactor).build()
+    };
+    match with_driver(DriverType::IoUring) {
+        Ok(runtime) => Ok(runtime),
+        Err(refused) => {
+            eprintln!(
+                "note: the kernel refused io_uring ({refused}; see \
+                 /proc/sys/kernel/io_uring_disabled, or a seccomp filter): compio runs on its \
+                 polling driver (epoll) instead"
+            );
+            with_driver(DriverType::Poll).context("cannot build compio's runtime")
+        }
     }
 }

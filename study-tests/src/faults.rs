@@ -220,8 +220,9 @@ fn check_fetch(context: &str, fetch: &Value, expected: Expect, client: &str, std
 }
 
 /// The most memory a run of one route may use, peak RSS. A run takes about 15 MB (debug
-/// builds) whatever the route; every body is capped at 1 MB (`--max-body`, counted after
-/// decoding), so nothing a server sends may grow a run past this.
+/// builds) whatever the route; every body is capped at 1 MB (`--max-body`, counted as the
+/// client delivers it: decoded by isahc, as sent by hyper and surf), so nothing a server
+/// sends may grow a run past this.
 const ROUTE_RUN_RSS_KIB: u64 = 48 * 1024;
 
 /// How many runs of the per-route check go at once (each mostly waits).
@@ -476,7 +477,8 @@ pub fn check_https_without_close_notify(binary: Binary, client: &str) {
         let error = fetch["error"].as_str().unwrap_or_else(|| panic!("{fetch}"));
         assert!(
             error.starts_with(
-                "isahc cannot read an https answer whose server closes without TLS close_notify"
+                "response cut short: the https connection ended without TLS close_notify or \
+                 broke (curl error 56)"
             ),
             "{error}"
         );

@@ -117,7 +117,7 @@ macro_rules! runtime_tests {
         }
 
         #[test]
-        fn every_client_reads_https_without_close_notify() {
+        fn every_client_meets_https_without_close_notify() {
             for client in $crate::lesson::CLIENTS {
                 $crate::faults::check_https_without_close_notify(BINARY, client);
             }
