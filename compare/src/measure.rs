@@ -11,6 +11,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use fetch_core::census::process_status;
 use nix::sys::resource::{UsageWho, getrusage};
 use serde::{Deserialize, Serialize};
 
@@ -73,7 +74,6 @@ pub(crate) fn measure_and_print(command: &[String]) -> anyhow::Result<()> {
             .take()
             .map(|p| Box::new(p) as Box<dyn Read + Send>),
     );
-    let status_file = format!("/proc/{}/status", child.id());
     let mut peak_threads = 0;
     let status = loop {
         if let Some(status) = child.try_wait()? {
@@ -83,7 +83,9 @@ pub(crate) fn measure_and_print(command: &[String]) -> anyhow::Result<()> {
             let _ = child.kill();
             bail!("{program} ran longer than {LIMIT:?}");
         }
-        peak_threads = peak_threads.max(threads_of(&status_file));
+        // 0 once the process is exiting and `/proc` no longer tells.
+        let threads = process_status(child.id(), "Threads").unwrap_or(0);
+        peak_threads = peak_threads.max(threads as u32);
         thread::sleep(Duration::from_millis(2));
     };
     let wall_ms = start.elapsed().as_secs_f64() * 1000.0;
@@ -103,14 +105,4 @@ pub(crate) fn measure_and_print(command: &[String]) -> anyhow::Result<()> {
     };
     println!("{}", serde_json::to_string(&measured)?);
     Ok(())
-}
-
-/// The `Threads:` line of a `/proc/PID/status` file, or 0 if it cannot be read (the
-/// process may have just exited).
-fn threads_of(status_file: &str) -> u32 {
-    let text = std::fs::read_to_string(status_file).unwrap_or_default();
-    text.lines()
-        .find_map(|line| line.strip_prefix("Threads:"))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or(0)
 }

@@ -118,6 +118,17 @@ pub fn process_cpu_ms(pid: u32) -> Option<u64> {
     stat_ms(&format!("/proc/{pid}/stat"))
 }
 
+/// The number in another process's (`pid`) `/proc/PID/status` line `field:`, such as
+/// `Threads` or `VmHWM` (in KiB); `None` where `/proc` cannot tell (the process may have
+/// exited).
+pub fn process_status(pid: u32, field: &str) -> Option<u64> {
+    let text = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let value = text
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))?;
+    value.trim().trim_end_matches("kB").trim().parse().ok()
+}
+
 /// The calling thread's CPU time so far (user and system), if the OS tells it.
 pub fn thread_cpu() -> Option<std::time::Duration> {
     use nix::sys::resource::{UsageWho, getrusage};
@@ -258,6 +269,14 @@ mod tests {
         assert_eq!(stat_ticks("garbage"), None);
         let me = current_tid().unwrap();
         assert!(cpu_ms().contains_key(&me));
+    }
+
+    #[test]
+    fn reads_a_process_status_line() {
+        let me = std::process::id();
+        assert!(process_status(me, "Threads").is_some_and(|threads| threads >= 1));
+        assert!(process_status(me, "VmHWM").is_some_and(|kib| kib > 0));
+        assert_eq!(process_status(me, "NoSuchField"), None);
     }
 
     #[test]

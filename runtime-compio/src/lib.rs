@@ -212,13 +212,12 @@ impl Reactive for Compio {
         // Not compio's `stdin()`: on io_uring it reads at offset 0 every time, so a file
         // given as stdin would be read again and again. std reads the line instead, on
         // compio's blocking pool.
-        let line = compio::runtime::spawn_blocking(|| {
-            let mut line = String::new();
-            std::io::stdin().read_line(&mut line).map(|_| line)
-        })
-        .await
-        .resume_unwind()
-        .expect("blocking work is never cancelled")?;
+        let line = self
+            .spawn_blocking(|| {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line).map(|_| line)
+            })
+            .await?;
         if line.is_empty() {
             return Ok(None);
         }

@@ -6,6 +6,7 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use fetch_core::census::process_status;
 use serde_json::Value;
 
 /// The longest a binary may run in a test before it is killed and the test fails.
@@ -49,11 +50,11 @@ impl Binary {
         let stdout = drain(Box::new(child.stdout.take().unwrap()));
         let stderr = drain(Box::new(child.stderr.take().unwrap()));
         let deadline = Instant::now() + RUN_LIMIT;
-        let status_file = format!("/proc/{}/status", child.id());
         let mut peak_rss_kib = 0;
         let status = loop {
             // Before `try_wait`: once it has reaped the child, the file is gone.
-            peak_rss_kib = peak_rss_kib.max(high_water_mark(&status_file));
+            let high_water_mark = process_status(child.id(), "VmHWM").unwrap_or(0);
+            peak_rss_kib = peak_rss_kib.max(high_water_mark);
             if let Some(status) = child.try_wait().unwrap() {
                 break status;
             }
@@ -84,14 +85,4 @@ impl Binary {
         });
         (output, report)
     }
-}
-
-/// The `VmHWM:` (peak resident set) line of a `/proc/PID/status` file in KiB, or 0 if it
-/// cannot be read (the process is exiting).
-fn high_water_mark(status_file: &str) -> u64 {
-    let text = std::fs::read_to_string(status_file).unwrap_or_default();
-    text.lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }

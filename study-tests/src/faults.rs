@@ -177,6 +177,18 @@ fn check_one_sentence(context: &str, error: &str) {
     }
 }
 
+/// The flags of every run of the matrix: the client, a 2 s timeout, a 1 MB body cap.
+fn matrix_args(client: &str) -> Vec<&str> {
+    vec![
+        "--client",
+        client,
+        "--timeout",
+        "2",
+        "--max-body",
+        "1000000",
+    ]
+}
+
 /// Whether `expected` means a failed fetch for `client`.
 fn fails(expected: Expect, client: &str) -> bool {
     match expected {
@@ -261,14 +273,7 @@ pub fn check_each_route_in_its_own_run(binary: Binary, client: &str) {
 /// One run of [`check_each_route_in_its_own_run`].
 fn check_route_run(binary: Binary, client: &str, path: &str, expected: Expect, urls: &[String]) {
     let context = format!("{client} {path} in {} URLs", urls.len());
-    let mut args = vec![
-        "--client",
-        client,
-        "--timeout",
-        "2",
-        "--max-body",
-        "1000000",
-    ];
+    let mut args = matrix_args(client);
     args.extend(urls.iter().map(String::as_str));
     let started = Instant::now();
     let (output, report) = binary.run_json(&args);
@@ -325,14 +330,7 @@ pub fn check_fault_matrix(binary: Binary, client: &str) {
     );
     let fixture = Fixture::start(0, Duration::from_millis(20)).unwrap();
     let urls: Vec<String> = FAULTS.iter().map(|(path, _)| fixture.url(path)).collect();
-    let mut args = vec![
-        "--client",
-        client,
-        "--timeout",
-        "2",
-        "--max-body",
-        "1000000",
-    ];
+    let mut args = matrix_args(client);
     args.extend(urls.iter().map(String::as_str));
     let started = Instant::now();
     let (output, report) = binary.run_json(&args);

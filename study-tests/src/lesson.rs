@@ -1,8 +1,6 @@
 //! The lesson's checks: the four documents at once and in turn, the lesson's text lines,
 //! one thread polling every fetch, and the census of helper threads for each client.
 
-use std::collections::BTreeSet;
-
 use serde_json::Value;
 
 use fetch_core::census::UNKNOWN_HELPER;
@@ -122,14 +120,7 @@ pub fn check_census_matches_the_readme(binary: Binary) {
         assert_eq!(report["client"], client);
         let runtime = report["runtime"].as_str().unwrap();
         let threads = report["census"]["threads"].as_array().unwrap();
-        let helpers: BTreeSet<String> = threads
-            .iter()
-            .filter(|t| t["executor"] != true && t["name"] != "fixture-server")
-            .map(|t| workspace::table_name(t["name"].as_str().unwrap()))
-            // The kernel starts io_uring workers (`iou-wrk-N`) when it punts an operation,
-            // which depends on the page cache: the census names them, the tables do not.
-            .filter(|name| name != "iou-wrk-N")
-            .collect();
+        let helpers = workspace::census_helpers(&report);
         let (.., listed) = table
             .iter()
             .find(|(r, c, _)| r == runtime && c == client)

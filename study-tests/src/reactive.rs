@@ -1,7 +1,5 @@
 //! The reactive demo's checks: a fetch, a subprocess, a file and a timer on one thread.
 
-use std::collections::BTreeSet;
-
 use serde_json::Value;
 
 use crate::{Binary, workspace};
@@ -30,16 +28,7 @@ pub fn check_reactive(binary: Binary) -> Value {
     // The helper threads that the file and the subprocess need on this runtime are the
     // ones the README's reactive census lists.
     let runtime = report["runtime"].as_str().unwrap();
-    let helpers: BTreeSet<String> = report["census"]["threads"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|t| t["executor"] != true && t["name"] != "fixture-server")
-        .map(|t| workspace::table_name(t["name"].as_str().unwrap()))
-        // The kernel starts io_uring workers (`iou-wrk-N`) when it punts an operation,
-        // which depends on the page cache: the census names them, the tables do not.
-        .filter(|name| name != "iou-wrk-N")
-        .collect();
+    let helpers = workspace::census_helpers(&report);
     let table = workspace::readme_census(workspace::REACTIVE_CENSUS);
     let (.., listed) = table
         .iter()

@@ -127,3 +127,18 @@ pub fn table_name(name: &str) -> String {
     }
     name.to_owned()
 }
+
+/// The helper threads of a report's census as the README's census tables list them:
+/// neither the executor nor the fixture server, by [`table_name`]. The kernel starts
+/// io_uring workers (`iou-wrk-N`) when it punts an operation, which depends on the page
+/// cache: the census names them, the tables do not.
+pub fn census_helpers(report: &serde_json::Value) -> BTreeSet<String> {
+    report["census"]["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["executor"] != true && t["name"] != "fixture-server")
+        .map(|t| table_name(t["name"].as_str().unwrap()))
+        .filter(|name| name != "iou-wrk-N")
+        .collect()
+}
