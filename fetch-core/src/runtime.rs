@@ -35,13 +35,15 @@ pub trait Runtime: Clone + 'static {
     /// Gives the other tasks a turn: returns `Pending` once, then is ready.
     async fn yield_now(&self);
 
-    /// Polls `work`, one task that gathers many futures, outside the runtime's cooperative
-    /// budget if it has one. Without a budget (the default) it is just `work.await`.
+    /// Awaits `work`, one task that gathers many futures (a `join`, where
+    /// [`gather_spawn`](Runtime::gather_spawn) makes a task of each), in the way the runtime
+    /// runs that best. By default it is just `work.await`.
     ///
-    /// tokio needs it: since 1.44 a task that has spent its budget has its wake deferred,
-    /// and `join_all` then polls every remaining future in each turn, so 100,000 gathered
-    /// 1 s sleeps take about 4 s instead of 1 (docs/BENCHMARKS.md).
-    async fn without_budget<T>(&self, work: impl Future<Output = T>) -> T {
+    /// tokio needs two things (docs/BENCHMARKS.md, section 8): out of its cooperative
+    /// budget, since from 1.44 `join_all` of 100,000 1 s sleeps takes about 4 s instead of
+    /// 1; and a timer its driver has seen before the gathered ones arm theirs, or each
+    /// arming wakes the driver with a syscall.
+    async fn gather_join<T>(&self, work: impl Future<Output = T>) -> T {
         work.await
     }
 

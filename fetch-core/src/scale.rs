@@ -140,13 +140,21 @@ pub async fn demo<R: Runtime, F: Fetch + 'static>(
     let start = Instant::now();
     let progress = Rc::new(Progress::new(args.sleeps, live));
     let each = Duration::from_millis(args.sleep_ms);
+    // Each sleep's deadline is taken when the gather is built, as
+    // `join_all((0..n).map(|_| tokio::time::sleep(each)))` does: tokio's `sleep` and
+    // async-io's `Timer::after` read the clock when called, not when first polled. Taken at
+    // the first poll instead, the last sleep would start only after the other 99,999 had
+    // been polled once, and the gather would time the runtime plus its own setup.
     let sleep = {
         let (runtime, progress) = (session.runtime.clone(), progress.clone());
         move |_| {
             let runtime = runtime.clone();
-            progress
-                .clone()
-                .counted(async move { runtime.sleep(each).await })
+            let deadline = Instant::now() + each;
+            progress.clone().counted(async move {
+                runtime
+                    .sleep(deadline.saturating_duration_since(Instant::now()))
+                    .await
+            })
         }
     };
     gather(&session.runtime, args.gather, None, args.sleeps, sleep).await;
@@ -189,7 +197,7 @@ fn doc_target(base: Option<&Url>, n: &str) -> Target {
 /// Runs `make(0)` to `make(count - 1)` and returns their outputs, in no particular order.
 ///
 /// `join` polls them all from the calling task, outside the runtime's cooperative budget
-/// ([`Runtime::without_budget`]); `spawn` makes each a local task of the runtime. With a `limit`, at most that many are in flight: `join` through
+/// ([`Runtime::gather_join`]); `spawn` makes each a local task of the runtime. With a `limit`, at most that many are in flight: `join` through
 /// `buffer_unordered`, `spawn` through `limit` tasks that each take the next number in turn.
 async fn gather<R: Runtime, T: 'static, W: Future<Output = T> + 'static>(
     runtime: &R,
@@ -199,11 +207,11 @@ async fn gather<R: Runtime, T: 'static, W: Future<Output = T> + 'static>(
     make: impl Fn(usize) -> W + 'static,
 ) -> Vec<T> {
     match (mode, limit) {
-        (GatherMode::Join, None) => runtime.without_budget(join_all((0..count).map(make))).await,
+        (GatherMode::Join, None) => runtime.gather_join(join_all((0..count).map(make))).await,
         (GatherMode::Join, Some(k)) => {
             let works = stream::iter((0..count).map(make));
             runtime
-                .without_budget(works.buffer_unordered(k).collect())
+                .gather_join(works.buffer_unordered(k).collect())
                 .await
         }
         (GatherMode::Spawn, None) => {

@@ -98,7 +98,16 @@ impl Runtime for Tokio {
         tokio::task::yield_now().await;
     }
 
-    async fn without_budget<T>(&self, work: impl Future<Output = T>) -> T {
+    async fn gather_join<T>(&self, work: impl Future<Output = T>) -> T {
+        // tokio wakes its own driver (a write to an eventfd) for every timer armed to be due
+        // before the earliest one the driver saw when it last ran, and for every timer when
+        // it saw none (tokio#5207): the gathered futures, each arming a timer in the same
+        // turn, would make thousands of writes. A 10 ms timer, armed and shown to the driver
+        // by one yield, becomes that earliest one, and the gathered timers, all due later,
+        // arm without a syscall. (If it has fired by then, nothing is worse than without it.)
+        let mut first = std::pin::pin!(tokio::time::sleep(Duration::from_millis(10)));
+        let _ = futures::poll!(first.as_mut());
+        tokio::task::yield_now().await;
         // A task that has spent its budget has its wake deferred since tokio 1.44; one task
         // that gathers thousands of futures spends it at once, and `join_all` then polls
         // every one of them in each turn. `unconstrained` takes the budget away.
