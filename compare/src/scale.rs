@@ -337,3 +337,31 @@ pub(crate) fn check_counts(counts: &[usize]) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The kernel's range of ephemeral ports, as a note for the cost model's reader.
+///
+/// Every client of the cost model connects from 127.0.0.1 to one address and port, so each
+/// connection takes a port of this range. Linux's `connect` tries the ports of one parity
+/// first (`__inet_hash_connect`, net/ipv4/inet_hashtables.c): once more connections are
+/// open than half the range holds, each new one searches that filled half before it finds
+/// a port, and the system CPU per fetch climbs for every client alike
+/// (docs/BENCHMARKS.md, section 6).
+pub(crate) fn ephemeral_ports_note() -> String {
+    const PATH: &str = "/proc/sys/net/ipv4/ip_local_port_range";
+    let range = std::fs::read_to_string(PATH).ok().and_then(|text| {
+        let mut bounds = text.split_whitespace().map(str::parse::<u32>);
+        match (bounds.next(), bounds.next()) {
+            (Some(Ok(low)), Some(Ok(high))) if low <= high => Some((low, high)),
+            _ => None,
+        }
+    });
+    match range {
+        Some((low, high)) => format!(
+            "ephemeral ports {low} to {high} (net.ipv4.ip_local_port_range): {} ports of one \
+             parity, which connect() tries first; past that many connections at once, every \
+             connect searches them all",
+            (high - low).div_ceil(2)
+        ),
+        None => format!("ephemeral ports: {PATH} could not be read"),
+    }
+}
