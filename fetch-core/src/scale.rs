@@ -241,10 +241,17 @@ async fn gather<R: Runtime, T: 'static, W: Future<Output = T> + 'static>(
 
 /// A progress bar that stays hidden unless stdout is a terminal, the run prints text, and
 /// the run has gone on for [`QUIET_FOR`].
+///
+/// A step costs a counter's increment: the bar (a lock and a clock read) is touched only
+/// when it may show, and then once per hundredth of the run. 100,000 sleeps would
+/// otherwise spend a few percent of their CPU on a bar nobody sees.
 struct Progress {
     bar: ProgressBar,
     shown: bool,
     start: Instant,
+    done: Cell<u64>,
+    /// How many steps between two updates of the bar.
+    every: u64,
 }
 
 impl Progress {
@@ -258,6 +265,8 @@ impl Progress {
             bar,
             shown: !live.quiet && std::io::stdout().is_terminal(),
             start: Instant::now(),
+            done: Cell::new(0),
+            every: (total as u64 / 100).max(1),
         }
     }
 
@@ -265,10 +274,14 @@ impl Progress {
     /// `work` is stored once, not as an argument and again as the future awaited.
     fn counted<T>(self: Rc<Self>, work: impl Future<Output = T>) -> impl Future<Output = T> {
         work.map(move |output| {
-            if self.shown && self.bar.is_hidden() && self.start.elapsed() > QUIET_FOR {
-                self.bar.set_draw_target(ProgressDrawTarget::stderr());
+            let done = self.done.get() + 1;
+            self.done.set(done);
+            if self.shown && done.is_multiple_of(self.every) {
+                if self.bar.is_hidden() && self.start.elapsed() > QUIET_FOR {
+                    self.bar.set_draw_target(ProgressDrawTarget::stderr());
+                }
+                self.bar.set_position(done);
             }
-            self.bar.inc(1);
             output
         })
     }
