@@ -10,19 +10,15 @@
     reason = "a test: a failed unwrap is a failed test, with its line"
 )]
 
-use study_tests::Binary;
+use study_tests::{Binary, strace_runs};
 
 /// The binary under test.
 const BINARY: &str = env!("CARGO_BIN_EXE_runtime-compio");
 
 #[test]
 fn a_refused_io_uring_is_said_and_the_lesson_runs_on_epoll() {
-    if std::process::Command::new("strace")
-        .arg("-V")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: strace is not installed, and it is what refuses io_uring here");
+    if !strace_runs() {
+        eprintln!("skipped: strace does not run here, and it is what refuses io_uring here");
         return;
     }
     let strace = Binary("strace");

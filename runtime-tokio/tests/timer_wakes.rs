@@ -13,7 +13,7 @@
     reason = "a test: a failed unwrap is a failed test, with its line"
 )]
 
-use study_tests::Binary;
+use study_tests::{Binary, strace_runs};
 
 /// The binary under test.
 const BINARY: &str = env!("CARGO_BIN_EXE_runtime-tokio");
@@ -23,12 +23,8 @@ const SLEEPS: usize = 2_000;
 
 #[test]
 fn gathered_sleeps_arm_their_timers_without_waking_the_driver() {
-    if std::process::Command::new("strace")
-        .arg("-V")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: strace is not installed, and it is what counts the writes");
+    if !strace_runs() {
+        eprintln!("skipped: strace does not run here, and it is what counts the writes");
         return;
     }
     let sleeps = SLEEPS.to_string();

@@ -12,6 +12,15 @@ use serde_json::Value;
 /// The longest a binary may run in a test before it is killed and the test fails.
 const RUN_LIMIT: Duration = Duration::from_secs(60);
 
+/// Whether strace runs here. The tests that count or inject syscalls with it skip, and
+/// say so, where it does not.
+pub fn strace_runs() -> bool {
+    Command::new("strace")
+        .arg("-V")
+        .output()
+        .is_ok_and(|output| output.status.success())
+}
+
 /// A runtime binary under test, by path.
 #[derive(Debug, Clone, Copy)]
 pub struct Binary(pub &'static str);

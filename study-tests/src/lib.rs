@@ -26,7 +26,7 @@ pub mod sleep;
 pub mod starve;
 pub mod workspace;
 
-pub use binary::{Binary, Output};
+pub use binary::{Binary, Output, strace_runs};
 
 /// Makes every check of this crate a `#[test]` of one runtime binary, given its path:
 /// `study_tests::runtime_tests!(env!("CARGO_BIN_EXE_runtime-tokio"));`
