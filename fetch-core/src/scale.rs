@@ -196,9 +196,10 @@ fn doc_target(base: Option<&Url>, n: &str) -> Target {
 
 /// Runs `make(0)` to `make(count - 1)` and returns their outputs, in no particular order.
 ///
-/// `join` polls them all from the calling task, outside the runtime's cooperative budget
-/// ([`Runtime::gather_join`]); `spawn` makes each a local task of the runtime. With a `limit`, at most that many are in flight: `join` through
-/// `buffer_unordered`, `spawn` through `limit` tasks that each take the next number in turn.
+/// `join` polls them all from the calling task, as the runtime runs that best
+/// ([`Runtime::gather_join`]); `spawn` makes each a local task of the runtime. With a
+/// `limit`, at most that many are in flight: `join` through `buffer_unordered`, `spawn`
+/// through `limit` tasks that each take the next number in turn.
 async fn gather<R: Runtime, T: 'static, W: Future<Output = T> + 'static>(
     runtime: &R,
     mode: GatherMode,
