@@ -12,11 +12,11 @@ use serde_json::Value;
 /// The longest a binary may run in a test before it is killed and the test fails.
 const RUN_LIMIT: Duration = Duration::from_secs(60);
 
-/// Whether strace runs here. The tests that count or inject syscalls with it skip, and
-/// say so, where it does not.
+/// Whether strace can trace a program here: it is installed, and ptrace is allowed. The
+/// tests that count or inject syscalls with it skip, and say so, where it cannot.
 pub fn strace_runs() -> bool {
     Command::new("strace")
-        .arg("-V")
+        .args(["-f", "-o", "/dev/null", "true"])
         .output()
         .is_ok_and(|output| output.status.success())
 }
