@@ -7,8 +7,8 @@ use std::path::Path;
 use anyhow::Context;
 use plotters::prelude::*;
 
-use fetch_core::drive::PhaseReport;
 use fetch_core::lesson::LessonReport;
+use fetch_core::session::PhaseReport;
 
 /// The lanes of one panel: four fetches at once above, the same four in turn below.
 const LANES: f64 = 8.0;

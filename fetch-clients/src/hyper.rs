@@ -19,12 +19,12 @@ use hyper::header::{CONTENT_LENGTH, HOST, LOCATION, USER_AGENT};
 use rustls::pki_types::ServerName;
 use url::{Host, Url};
 
-use fetch_core::drive::with_timeout;
 use fetch_core::fetch::error_chain;
+use fetch_core::session::with_timeout;
 use fetch_core::{ClientOptions, Fetch, FetchError, Fetched, Runtime, TlsProblem};
 
-use crate::SetupError;
 use crate::body::check_announced;
+use crate::error::BuildError;
 
 /// How a runtime resolves names and opens connections for hyper.
 ///
@@ -67,7 +67,7 @@ pub struct HyperClient<C> {
 
 impl<C: Connect> HyperClient<C> {
     /// A client that opens its connections with `connector`.
-    pub fn new(connector: C, options: &ClientOptions) -> Result<Self, SetupError> {
+    pub fn new(connector: C, options: &ClientOptions) -> Result<Self, BuildError> {
         Ok(HyperClient {
             connector,
             tls: crate::tls::rustls_config(options.ca_cert.as_deref())?,

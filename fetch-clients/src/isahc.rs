@@ -14,8 +14,8 @@ use url::Url;
 use fetch_core::fetch::error_chain;
 use fetch_core::{ClientOptions, Fetch, FetchError, Fetched, TlsProblem};
 
-use crate::SetupError;
 use crate::body::read_capped;
+use crate::error::BuildError;
 
 /// The most connections isahc keeps open at once; further requests wait for one.
 ///
@@ -40,7 +40,7 @@ impl IsahcClient {
     /// the store is built here from the same roots hyper uses. It is given to https requests
     /// only: set on the client, it costs about 150 KB per request, plain http included
     /// (201 MB against 50 MB of peak RSS for 1,000 http fetches at once; docs/RELIABILITY.md).
-    pub fn new(options: &ClientOptions) -> Result<Self, SetupError> {
+    pub fn new(options: &ClientOptions) -> Result<Self, BuildError> {
         let mut trust = webpki_root_certs::TLS_SERVER_ROOT_CERTS
             .iter()
             .fold(TrustStore::builder(), |store, der| {
@@ -57,7 +57,7 @@ impl IsahcClient {
             .connect_timeout(options.connect_timeout)
             .max_connections(MAX_CONNECTIONS)
             .build()
-            .map_err(|err| SetupError::Client {
+            .map_err(|err| BuildError::Client {
                 client: "isahc",
                 reason: err.to_string(),
             })?;

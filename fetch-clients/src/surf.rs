@@ -20,8 +20,8 @@ use url::Url;
 
 use fetch_core::{ClientOptions, Fetch, FetchError, Fetched, TlsProblem};
 
-use crate::SetupError;
 use crate::body::read_capped;
+use crate::error::BuildError;
 
 /// The surf client, over the h1 client. It follows no redirect: `with_http_client` adds no
 /// redirect middleware, and the driver follows them for every client.
@@ -33,12 +33,12 @@ pub struct SurfClient {
 
 impl SurfClient {
     /// A client that trusts the Mozilla roots and `--ca-cert`'s.
-    pub fn new(options: &ClientOptions) -> Result<Self, SetupError> {
+    pub fn new(options: &ClientOptions) -> Result<Self, BuildError> {
         let mut tls = rustls::ClientConfig::new();
         tls.root_store
             .add_server_trust_anchors(&webpki_roots_020::TLS_SERVER_ROOTS);
         if let Some(path) = &options.ca_cert {
-            let bad = |reason: &str| SetupError::CaCert {
+            let bad = |reason: &str| BuildError::CaCert {
                 path: path.clone(),
                 reason: reason.to_owned(),
             };

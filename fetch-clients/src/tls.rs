@@ -7,11 +7,11 @@ use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
-use crate::SetupError;
+use crate::error::BuildError;
 
 /// Reads every certificate of a PEM file, for `--ca-cert`.
-pub fn read_pem_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, SetupError> {
-    let bad = |reason: String| SetupError::CaCert {
+pub fn read_pem_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, BuildError> {
+    let bad = |reason: String| BuildError::CaCert {
         path: path.to_owned(),
         reason,
     };
@@ -29,12 +29,12 @@ pub fn read_pem_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>
 ///
 /// The crypto provider is named rather than taken from the process default, which is
 /// ambiguous when several crates in one build enable different ones.
-pub fn rustls_config(ca_cert: Option<&Path>) -> Result<Arc<rustls::ClientConfig>, SetupError> {
+pub fn rustls_config(ca_cert: Option<&Path>) -> Result<Arc<rustls::ClientConfig>, BuildError> {
     let mut roots = RootCertStore::empty();
     roots.add_parsable_certificates(webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned());
     if let Some(path) = ca_cert {
         for certificate in read_pem_certificates(path)? {
-            roots.add(certificate).map_err(|err| SetupError::CaCert {
+            roots.add(certificate).map_err(|err| BuildError::CaCert {
                 path: path.to_owned(),
                 reason: err.to_string(),
             })?;
@@ -43,7 +43,7 @@ pub fn rustls_config(ca_cert: Option<&Path>) -> Result<Arc<rustls::ClientConfig>
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|err| SetupError::Tls(err.to_string()))?
+        .map_err(|err| BuildError::Tls(err.to_string()))?
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(Arc::new(config))

@@ -203,18 +203,6 @@ impl Cli {
             Some(Demo::Scale(args)) => args.output.json,
         }
     }
-
-    /// The latency of the fixture server this run needs, or `None` when it fetches nothing
-    /// or fetches only from servers that were named.
-    pub fn fixture_latency(&self) -> Option<Duration> {
-        let latency = match &self.demo {
-            None if self.lesson.urls.is_empty() => self.lesson.latency_ms,
-            Some(Demo::Reactive(args)) if args.url.is_none() => args.latency_ms,
-            Some(Demo::Scale(args)) if args.base.is_none() && args.count > 0 => args.latency_ms,
-            _ => return None,
-        };
-        Some(latency.map_or(crate::LESSON_LATENCY, Duration::from_millis))
-    }
 }
 
 impl FetchArgs {
@@ -260,6 +248,20 @@ pub enum ClientKind {
     Isahc,
     /// surf 2.3 with http-client's h1 client, on async-std's sockets.
     Surf,
+}
+
+impl ClientKind {
+    /// Every client, in the order the tables list them: the study's one list of clients.
+    pub const ALL: [ClientKind; 3] = [ClientKind::Hyper, ClientKind::Isahc, ClientKind::Surf];
+
+    /// The client's name, as `--client` and the reports spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ClientKind::Hyper => "hyper",
+            ClientKind::Isahc => "isahc",
+            ClientKind::Surf => "surf",
+        }
+    }
 }
 
 /// How a demo gathers its futures.
@@ -335,6 +337,16 @@ mod tests {
     }
 
     #[test]
+    fn every_client_is_listed_once_under_its_flags_name() {
+        let listed: Vec<&str> = ClientKind::ALL.iter().map(|c| c.name()).collect();
+        let flags: Vec<String> = ClientKind::value_variants()
+            .iter()
+            .filter_map(|c| Some(c.to_possible_value()?.get_name().to_owned()))
+            .collect();
+        assert_eq!(listed, flags);
+    }
+
+    #[test]
     fn client_options_default_to_the_flags_defaults() {
         let cli = parse(&[]).unwrap();
         assert_eq!(cli.lesson.fetch.client_options(), ClientOptions::default());
@@ -360,7 +372,6 @@ mod tests {
     fn each_demo_finds_its_own_flags() {
         let cli = parse(&["scale", "--count", "3", "--gather", "spawn", "--json"]).unwrap();
         assert!(cli.json());
-        assert_eq!(cli.fixture_latency(), Some(crate::LESSON_LATENCY));
         let Some(Demo::Scale(args)) = &cli.demo else {
             panic!("not scale: {cli:?}");
         };
@@ -368,10 +379,7 @@ mod tests {
 
         let cli = parse(&["http://127.0.0.1:1/"]).unwrap();
         assert!(!cli.json());
-        assert_eq!(cli.fixture_latency(), None);
-        assert_eq!(parse(&["sleep"]).unwrap().fixture_latency(), None);
-        let cli = parse(&["--latency-ms", "20"]).unwrap();
-        assert_eq!(cli.fixture_latency(), Some(Duration::from_millis(20)));
+        assert_eq!(cli.lesson.urls, ["http://127.0.0.1:1/"]);
     }
 
     /// Any words at all, as a user might type them: flags of every demo, subcommands, and

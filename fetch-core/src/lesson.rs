@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::census::{Census, current_tid};
 use crate::cli::GatherMode;
-use crate::drive::{self, PhaseReport, Session};
 use crate::fetch::Fetch;
 use crate::limits::{OpenFiles, open_files};
 use crate::report::{DemoReport, Failures, FetchReport, Live};
 use crate::runtime::Runtime;
+use crate::session::{PhaseReport, Session, concurrent, sequential};
 use crate::sleep::{self, SleepReport};
 
 /// How far into the concurrent phase the census is taken: late enough that the fetches
@@ -23,7 +23,7 @@ const CENSUS_DELAY: Duration = Duration::from_millis(50);
 /// The whole lesson, as `--json` prints it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LessonReport {
-    /// The runtime under study: `tokio`, `async-std` or `smol`.
+    /// The runtime under study, such as `tokio` or `smol`.
     pub runtime: String,
     /// The HTTP client: `hyper`, `isahc` or `surf`.
     pub client: String,
@@ -71,7 +71,7 @@ impl DemoReport for LessonReport {
 /// Plays the lesson on `runtime` with `client`: the URLs fetched concurrently then one by
 /// one, the `mysleep` demo, and the thread census. Must be awaited on the executor's thread,
 /// which the census marks as such.
-pub async fn play<R: Runtime, F: Fetch + 'static>(
+pub async fn demo<R: Runtime, F: Fetch + 'static>(
     runtime: R,
     client: F,
     urls: &[String],
@@ -81,7 +81,7 @@ pub async fn play<R: Runtime, F: Fetch + 'static>(
 ) -> LessonReport {
     let run_start = Instant::now();
     let open_files = open_files();
-    let executor = current_tid();
+    let executor_tid = current_tid();
     let (runtime_name, client_name) = (runtime.name(), client.name());
     let driver = runtime.driver();
     let session = Session::new(runtime, client, timeout, live);
@@ -96,14 +96,13 @@ pub async fn play<R: Runtime, F: Fetch + 'static>(
     ));
     let census = async {
         session.runtime.sleep(CENSUS_DELAY).await;
-        Census::take(executor)
+        Census::take(executor_tid)
     };
-    let (concurrent, census) =
-        join(drive::concurrent(&session, urls, gather, run_start), census).await;
+    let (concurrent, census) = join(concurrent(&session, urls, gather, run_start), census).await;
     print_total(live, &concurrent);
 
     live.section("the same fetches, one after the other");
-    let sequential = drive::sequential(&session, urls, run_start).await;
+    let sequential = sequential(&session, urls, run_start).await;
     print_total(live, &sequential);
     let speedup = sequential.total_ms / concurrent.total_ms.max(f64::MIN_POSITIVE);
     live.line(format_args!(
@@ -112,7 +111,7 @@ pub async fn play<R: Runtime, F: Fetch + 'static>(
         sequential.total_ms / 1000.0,
     ));
 
-    let sleep = sleep::demo(&session.runtime, live).await;
+    let sleep = sleep::mysleeps(&session.runtime, live).await;
 
     live.census(&census, "while the concurrent fetches were in flight");
     live.line(format_args!("I/O and timers wait in: {driver}"));

@@ -17,10 +17,10 @@ use serde::Serialize;
 
 use crate::census::{Census, current_tid};
 use crate::cli::ReactiveArgs;
-use crate::drive::{Session, Target, fetch_one, timeout};
 use crate::fetch::{Fetch, error_chain};
 use crate::report::{DemoReport, Failures, Live, millis_since};
 use crate::runtime::Reactive;
+use crate::session::{Session, Target, fetch_one, timeout};
 
 /// How long the timer task sleeps.
 pub const TIMER: Duration = Duration::from_millis(250);
@@ -98,7 +98,7 @@ pub async fn demo<R: Reactive, F: Fetch + 'static>(
     ));
     let session = Session::new(runtime, client, timeout, live);
     let start = Instant::now();
-    let executor = current_tid();
+    let executor_tid = current_tid();
     let log: Log = Rc::default();
     let file = args.file.clone().or_else(|| std::env::current_exe().ok());
 
@@ -132,7 +132,7 @@ pub async fn demo<R: Reactive, F: Fetch + 'static>(
     }
     let census = async {
         session.runtime.sleep(Duration::from_millis(50)).await;
-        Census::take(executor)
+        Census::take(executor_tid)
     };
     let (tasks, census) = join(join_all(tasks), census).await;
     live.census(&census, "50 ms into the gather");
@@ -238,8 +238,8 @@ async fn file_task<R: Reactive, F>(
 /// Waits for one line on standard input.
 async fn stdin_task<R: Reactive, F>(session: &Session<R, F>) -> Result<String, String> {
     match bounded(session, session.runtime.read_stdin_line()).await? {
-        Ok(Some(line)) => Ok(format!("read {line:?}")),
-        Ok(None) => Err("standard input closed before a line came".into()),
+        Ok(line) if line.is_empty() => Err("standard input closed before a line came".into()),
+        Ok(line) => Ok(format!("read {:?}", line.trim_end_matches(['\r', '\n']))),
         Err(err) => Err(format!("cannot read standard input: {}", error_chain(&err))),
     }
 }

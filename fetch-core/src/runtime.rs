@@ -18,7 +18,7 @@ use futures::future::LocalBoxFuture;
 /// spawned local task can own one.
 #[allow(async_fn_in_trait)]
 pub trait Runtime: Clone + 'static {
-    /// The runtime's name, as the report shows it: `tokio`, `async-std` or `smol`.
+    /// The runtime's name, as the report shows it, such as `tokio` or `smol`.
     fn name(&self) -> &'static str;
 
     /// What the thread waits in for I/O and timers, as the report shows it: `epoll` for the
@@ -55,9 +55,10 @@ pub trait Runtime: Clone + 'static {
     ) -> T;
 
     /// Receives from one of the runtime's own channels, which always has a message ready,
-    /// until `duration` has passed: a task that never waits, yet awaits all the time. It
-    /// shows whether the runtime takes the thread back from such a task (tokio's
-    /// cooperative budget does) or lets it starve the others.
+    /// until `duration` has passed, and counts the messages: a task that never waits, yet
+    /// awaits all the time. It shows whether the runtime takes the thread back from such a
+    /// task (tokio's cooperative budget does) or lets it starve the others. Each runtime
+    /// crate passes its channel to [`crate::starve::receive_for`], which loops.
     async fn ready_loop(&self, duration: Duration) -> u64;
 }
 
@@ -71,7 +72,7 @@ pub trait Reactive: Runtime {
     /// Reads the whole file at `path`.
     async fn read_file(&self, path: &Path) -> io::Result<Vec<u8>>;
 
-    /// Reads one line from standard input, without its line ending; `None` at the end of
-    /// the input.
-    async fn read_stdin_line(&self) -> io::Result<Option<String>>;
+    /// Reads one line from standard input as `read_line` does: with its line ending, and
+    /// empty at the end of the input.
+    async fn read_stdin_line(&self) -> io::Result<String>;
 }

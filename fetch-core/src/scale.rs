@@ -15,11 +15,11 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::cli::{GatherMode, ScaleArgs};
-use crate::drive::{Session, Target, fetch_one};
 use crate::fetch::Fetch;
 use crate::limits::{OpenFiles, open_files};
 use crate::report::{DemoReport, Failures, FetchReport, Live, millis_since};
 use crate::runtime::Runtime;
+use crate::session::{Session, Target, fetch_one};
 
 /// How long a run goes before its progress bar shows.
 const QUIET_FOR: Duration = Duration::from_secs(1);

@@ -69,11 +69,12 @@ impl DemoReport for SleepDemoReport {
     }
 }
 
-/// Gathers `mysleep` over [`DURATIONS`] and reports the order of events and the results.
+/// Gathers `mysleep` over [`DURATIONS`] and reports the order of events and the results:
+/// the lesson's second cell, which the lesson and the sleep demo both play.
 ///
 /// Entries come in input order (1, 0.5, 1.5), exits in order of duration (0.5, 1, 1.5),
 /// and the results in input order again: `[1.0, 0.25, 2.25]`.
-pub async fn demo<R: Runtime>(runtime: &R, live: Live) -> SleepReport {
+pub async fn mysleeps<R: Runtime>(runtime: &R, live: Live) -> SleepReport {
     live.section("sleep demo: gather(mysleep(1), mysleep(0.5), mysleep(1.5))");
     let start = Instant::now();
     let events = RefCell::new(Vec::new());
@@ -87,11 +88,11 @@ pub async fn demo<R: Runtime>(runtime: &R, live: Live) -> SleepReport {
     }
 }
 
-/// The sleep demo on its own, as the `sleep` subcommand plays it.
-pub async fn alone<R: Runtime>(runtime: &R, live: Live) -> SleepDemoReport {
+/// The sleep demo, as the `sleep` subcommand plays it: [`mysleeps`] alone.
+pub async fn demo<R: Runtime>(runtime: &R, live: Live) -> SleepDemoReport {
     SleepDemoReport {
         runtime: runtime.name().to_owned(),
-        sleep: demo(runtime, live).await,
+        sleep: mysleeps(runtime, live).await,
     }
 }
 

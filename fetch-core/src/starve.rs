@@ -260,3 +260,17 @@ fn spin(duration: Duration) {
         std::hint::spin_loop();
     }
 }
+
+/// The body of every runtime's [`Runtime::ready_loop`]: calls `receive` (which sends one
+/// message on the runtime's channel and receives it, so it is always ready) until
+/// `duration` has passed, and counts the messages received.
+pub async fn receive_for(duration: Duration, mut receive: impl AsyncFnMut() -> bool) -> u64 {
+    let end = Instant::now() + duration;
+    let mut received = 0;
+    while Instant::now() < end {
+        if receive().await {
+            received += 1;
+        }
+    }
+    received
+}

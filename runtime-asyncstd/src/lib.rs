@@ -3,9 +3,10 @@
 //!
 //! Run with: `cargo run -p runtime-asyncstd`
 //!
-//! Everything shared with the other runtimes is in fetch-core and fetch-clients. Compare
-//! this file with `runtime-tokio/src/lib.rs` and `runtime-smol/src/lib.rs`: the diff is
-//! what differs between the runtimes.
+//! Everything shared with the other runtimes is in fetch-core, fetch-clients and
+//! study-play. Every `runtime-*/src/lib.rs` has the same items in the same order, so that
+//! `diff` against any other one shows only what differs between the runtimes (the README's
+//! "What to compare" lists the diffs worth reading).
 //!
 //! async-std is discontinued upstream, in favour of smol; it is here because the study was
 //! asked to compare it.
@@ -15,41 +16,33 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Output;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::Context;
 use futures::future::{LocalBoxFuture, join_all};
 use rustls::pki_types::ServerName;
 use smol_hyper::rt::FuturesIo;
 
 use fetch_clients::Connect;
 use fetch_core::runtime::Reactive;
-use fetch_core::{Cli, Report, Runtime};
-use fixture_server::Fixture;
+use fetch_core::starve::receive_for;
+use fetch_core::{Cli, RunReport, Runtime};
+use study_play::Play;
 
 /// Plays the lesson, or the demo the command line names, on one thread, and returns its
 /// report.
 ///
-/// When the demo fetches and no server is named, a fixture server starts on its own thread
-/// first, and serves until this function returns.
-pub fn run(cli: &Cli) -> anyhow::Result<Report> {
-    let server = (cli.fixture_latency())
-        .map(|latency| Fixture::start(0, latency))
-        .transpose()
-        .context("cannot start the fixture server")?;
-    let fixture = server.as_ref().map(Fixture::base_url);
+/// When the demo fetches and no server is named, [`Play::prepare`] starts a fixture server
+/// on its own thread first, and it serves until this function returns.
+pub fn run(cli: &Cli) -> anyhow::Result<RunReport> {
+    let play = Play::prepare(cli)?;
     // `block_on` polls the future, and every local task, on the calling thread; its reactor
     // is async-io's, driven from that same thread while it waits. It also starts async-std's
     // global executor threads, which this lesson never spawns onto.
-    // The demo runs as a local task of its own, not as the future `block_on` polls: every
-    // future in it is then polled with a task's waker, which stays the same from poll to
-    // poll. (A clone of tokio's `block_on` waker does not `will_wake` the original in
-    // release builds, and async-io, under surf's sockets, then wakes on every poll: a busy
-    // loop. docs/BENCHMARKS.md has the details.)
-    let (cli, fixture) = (cli.clone(), fixture.clone());
-    let lesson = async move { fetch_clients::play_demo(AsyncStd, &cli, fixture.as_ref()).await };
-    let lesson = async_std::task::spawn_local(lesson);
-    Ok(async_std::task::block_on(lesson)?)
+    let runtime = AsyncStd;
+    // The demo runs as a local task of its own, not as the future `block_on` polls: see
+    // `Play::demo` for why.
+    let demo = async_std::task::spawn_local(play.demo(runtime));
+    Ok(async_std::task::block_on(demo)?)
 }
 
 /// async-std, as fetch-core and fetch-clients need it. The runtime itself is global, so
@@ -96,15 +89,11 @@ impl Runtime for AsyncStd {
     async fn ready_loop(&self, duration: Duration) -> u64 {
         // async-std's channel is async-channel, which has no cooperative budget.
         let (sender, receiver) = async_std::channel::unbounded();
-        let end = Instant::now() + duration;
-        let mut received = 0;
-        while Instant::now() < end {
+        receive_for(duration, async || {
             let _ = sender.try_send(());
-            if receiver.recv().await.is_ok() {
-                received += 1;
-            }
-        }
-        received
+            receiver.recv().await.is_ok()
+        })
+        .await
     }
 }
 
@@ -155,13 +144,10 @@ impl Reactive for AsyncStd {
         async_std::fs::read(path).await
     }
 
-    async fn read_stdin_line(&self) -> io::Result<Option<String>> {
+    async fn read_stdin_line(&self) -> io::Result<String> {
         // async-std reads stdin on the blocking pool too.
         let mut line = String::new();
         async_std::io::stdin().read_line(&mut line).await?;
-        if line.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(line.trim_end_matches(['\r', '\n']).to_owned()))
+        Ok(line)
     }
 }

@@ -5,11 +5,16 @@
 //!
 //! Run with: `cargo run -p runtime-compio`
 //!
-//! Everything shared with the other runtimes is in fetch-core and fetch-clients. Compare
-//! this file with `runtime-smol/src/lib.rs`: the diff is what differs between a readiness
-//! runtime and a completion one. Where the kernel refuses io_uring (for example
-//! `kernel.io_uring_disabled=2`, or a seccomp filter), compio runs on its polling driver
-//! (epoll) instead, and the run says so on stderr and in its report.
+//! Everything shared with the other runtimes is in fetch-core, fetch-clients and
+//! study-play. Every `runtime-*/src/lib.rs` has the same items in the same order, so that
+//! `diff` against any other one shows only what differs between the runtimes (the README's
+//! "What to compare" lists the diffs worth reading).
+//! Against `runtime-smol/src/lib.rs`: what differs between a readiness runtime and a
+//! completion one.
+//!
+//! Where the kernel refuses io_uring (for example `kernel.io_uring_disabled=2`, or a seccomp
+//! filter), compio runs on its polling driver (epoll) instead, and the run says so on
+//! stderr and in its report.
 //!
 //! All three clients run here: hyper on compio's sockets; isahc on its own curl thread;
 //! surf on async-io's sockets, driven by async-io's own thread (compio drives none of it).
@@ -20,7 +25,7 @@ use std::path::Path;
 use std::pin::Pin;
 use std::process::{Output, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use compio::driver::{DriverType, ProactorBuilder};
@@ -33,8 +38,9 @@ use smol_hyper::rt::FuturesIo;
 
 use fetch_clients::Connect;
 use fetch_core::runtime::Reactive;
-use fetch_core::{Cli, Report, Runtime};
-use fixture_server::Fixture;
+use fetch_core::starve::receive_for;
+use fetch_core::{Cli, RunReport, Runtime};
+use study_play::Play;
 
 /// The size of each of the two buffers (read and write) that compio's `AsyncStream` keeps
 /// between compio's owned-buffer I/O and futures-io, beside hyper's own. compio's default
@@ -50,28 +56,19 @@ type Stream = Pin<Box<AsyncStream<compio::net::TcpStream>>>;
 /// Plays the lesson, or the demo the command line names, on one thread, and returns its
 /// report.
 ///
-/// When the demo fetches and no server is named, a fixture server starts on its own thread
-/// first, and serves until this function returns.
-pub fn run(cli: &Cli) -> anyhow::Result<Report> {
-    let server = (cli.fixture_latency())
-        .map(|latency| Fixture::start(0, latency))
-        .transpose()
-        .context("cannot start the fixture server")?;
-    let fixture = server.as_ref().map(Fixture::base_url);
+/// When the demo fetches and no server is named, [`Play::prepare`] starts a fixture server
+/// on its own thread first, and it serves until this function returns.
+pub fn run(cli: &Cli) -> anyhow::Result<RunReport> {
+    let play = Play::prepare(cli)?;
     // compio's runtime polls every task on the thread that calls `block_on`, and waits in
     // its driver there: io_uring, whose completions say which operation finished.
     let executor = build_runtime()?;
-    let compio = Compio::new(executor.driver_type());
-    // The demo runs as a local task of its own, not as the future `block_on` polls: every
-    // future in it is then polled with a task's waker, which stays the same from poll to
-    // poll. (A clone of tokio's `block_on` waker does not `will_wake` the original in
-    // release builds, and async-io, under surf's sockets, then wakes on every poll: a busy
-    // loop. docs/BENCHMARKS.md has the details.)
-    let (cli, fixture) = (cli.clone(), fixture.clone());
-    let lesson = async move { fetch_clients::play_demo(compio, &cli, fixture.as_ref()).await };
-    let lesson = executor.spawn(lesson);
+    let runtime = Compio::new(executor.driver_type());
+    // The demo runs as a local task of its own, not as the future `block_on` polls: see
+    // `Play::demo` for why.
+    let demo = executor.spawn(play.demo(runtime));
     // A compio task hands back its panic as an error: raise it again here.
-    match executor.block_on(lesson).resume_unwind() {
+    match executor.block_on(demo).resume_unwind() {
         Some(report) => Ok(report?),
         None => Err(anyhow::anyhow!("the demo's task was cancelled")),
     }
@@ -142,15 +139,11 @@ impl Runtime for Compio {
     async fn ready_loop(&self, duration: Duration) -> u64 {
         // compio has no channel of its own: async-channel, which has no cooperative budget.
         let (sender, receiver) = async_channel::unbounded();
-        let end = Instant::now() + duration;
-        let mut received = 0;
-        while Instant::now() < end {
+        receive_for(duration, async || {
             let _ = sender.try_send(());
-            if receiver.recv().await.is_ok() {
-                received += 1;
-            }
-        }
-        received
+            receiver.recv().await.is_ok()
+        })
+        .await
     }
 }
 
@@ -208,20 +201,15 @@ impl Reactive for Compio {
         compio::fs::read(path).await
     }
 
-    async fn read_stdin_line(&self) -> io::Result<Option<String>> {
+    async fn read_stdin_line(&self) -> io::Result<String> {
         // Not compio's `stdin()`: on io_uring it reads at offset 0 every time, so a file
         // given as stdin would be read again and again. std reads the line instead, on
         // compio's blocking pool.
-        let line = self
-            .spawn_blocking(|| {
-                let mut line = String::new();
-                std::io::stdin().read_line(&mut line).map(|_| line)
-            })
-            .await?;
-        if line.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(line.trim_end_matches(['\r', '\n']).to_owned()))
+        self.spawn_blocking(|| {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map(|_| line)
+        })
+        .await
     }
 }
 

@@ -5,16 +5,19 @@
 //!
 //! Run with: `cargo run -p runtime-futures`
 //!
-//! Everything shared with the other runtimes is in fetch-core and fetch-clients. Compare
-//! this file with `runtime-smol/src/lib.rs`: the same I/O crates (smol re-exports them),
-//! another executor.
+//! Everything shared with the other runtimes is in fetch-core, fetch-clients and
+//! study-play. Every `runtime-*/src/lib.rs` has the same items in the same order, so that
+//! `diff` against any other one shows only what differs between the runtimes (the README's
+//! "What to compare" lists the diffs worth reading).
+//! Against `runtime-smol/src/lib.rs`: the same I/O crates (smol re-exports them), another
+//! executor.
 
 use std::io;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Output;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use futures::executor::{LocalPool, LocalSpawner};
@@ -25,35 +28,27 @@ use smol_hyper::rt::FuturesIo;
 
 use fetch_clients::Connect;
 use fetch_core::runtime::Reactive;
-use fetch_core::{Cli, Report, Runtime};
-use fixture_server::Fixture;
+use fetch_core::starve::receive_for;
+use fetch_core::{Cli, RunReport, Runtime};
+use study_play::Play;
 
 /// Plays the lesson, or the demo the command line names, on one thread, and returns its
 /// report.
 ///
-/// When the demo fetches and no server is named, a fixture server starts on its own thread
-/// first, and serves until this function returns.
-pub fn run(cli: &Cli) -> anyhow::Result<Report> {
-    let server = (cli.fixture_latency())
-        .map(|latency| Fixture::start(0, latency))
-        .transpose()
-        .context("cannot start the fixture server")?;
-    let fixture = server.as_ref().map(Fixture::base_url);
+/// When the demo fetches and no server is named, [`Play::prepare`] starts a fixture server
+/// on its own thread first, and it serves until this function returns.
+pub fn run(cli: &Cli) -> anyhow::Result<RunReport> {
+    let play = Play::prepare(cli)?;
     // A `LocalPool` polls its tasks on the thread that calls `run_until`, and parks that
     // thread when none is ready. It drives no reactor: async-io's own thread waits on the
     // sockets and timers meanwhile, and their wakers unpark this one.
     let mut pool = LocalPool::new();
-    let futures = Futures::new(pool.spawner());
-    // The demo runs as a local task of its own, not as the future `block_on` polls: every
-    // future in it is then polled with a task's waker, which stays the same from poll to
-    // poll. (A clone of tokio's `block_on` waker does not `will_wake` the original in
-    // release builds, and async-io, under surf's sockets, then wakes on every poll: a busy
-    // loop. docs/BENCHMARKS.md has the details.)
-    let (cli, fixture) = (cli.clone(), fixture.clone());
-    let lesson = async move { fetch_clients::play_demo(futures, &cli, fixture.as_ref()).await };
-    let lesson = pool.spawner().spawn_local_with_handle(lesson);
-    let lesson = lesson.context("cannot spawn the demo's task")?;
-    Ok(pool.run_until(lesson)?)
+    let runtime = Futures::new(pool.spawner());
+    // The demo runs as a local task of its own, not as the future `block_on` polls: see
+    // `Play::demo` for why.
+    let demo = pool.spawner().spawn_local_with_handle(play.demo(runtime));
+    let demo = demo.context("cannot spawn the demo's task")?;
+    Ok(pool.run_until(demo)?)
 }
 
 /// futures' executor, as fetch-core and fetch-clients need it. It has no ambient runtime,
@@ -113,15 +108,11 @@ impl Runtime for Futures {
     async fn ready_loop(&self, duration: Duration) -> u64 {
         // async-channel, as smol uses, which has no cooperative budget.
         let (sender, receiver) = async_channel::unbounded();
-        let end = Instant::now() + duration;
-        let mut received = 0;
-        while Instant::now() < end {
+        receive_for(duration, async || {
             let _ = sender.try_send(());
-            if receiver.recv().await.is_ok() {
-                received += 1;
-            }
-        }
-        received
+            receiver.recv().await.is_ok()
+        })
+        .await
     }
 }
 
@@ -172,15 +163,12 @@ impl Reactive for Futures {
         async_fs::read(path).await
     }
 
-    async fn read_stdin_line(&self) -> io::Result<Option<String>> {
+    async fn read_stdin_line(&self) -> io::Result<String> {
         // stdin is read on the blocking pool too, through `Unblock`.
         use futures_lite::io::AsyncBufReadExt;
         let mut line = String::new();
         let mut stdin = futures_lite::io::BufReader::new(blocking::Unblock::new(std::io::stdin()));
         stdin.read_line(&mut line).await?;
-        if line.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(line.trim_end_matches(['\r', '\n']).to_owned()))
+        Ok(line)
     }
 }

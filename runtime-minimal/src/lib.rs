@@ -5,21 +5,21 @@
 //!
 //! Run with: `cargo run -p runtime-minimal -- sleep`
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::bail;
 use futures::StreamExt;
 use futures::future::{LocalBoxFuture, join_all};
 
 use fetch_core::report::Live;
-use fetch_core::{Cli, Demo, Report, Runtime};
+use fetch_core::{Cli, Demo, RunReport, Runtime};
 
 pub mod executor;
 
 use executor::{Executor, YieldNow};
 
 /// Plays the demo the command line names on the minimal executor, and returns its report.
-pub fn run(cli: &Cli) -> anyhow::Result<Report> {
+pub fn run(cli: &Cli) -> anyhow::Result<RunReport> {
     let live = Live { quiet: cli.json() };
     let minimal = Minimal {
         executor: Executor::default(),
@@ -27,10 +27,10 @@ pub fn run(cli: &Cli) -> anyhow::Result<Report> {
     let runtime = minimal.clone();
     match &cli.demo {
         Some(Demo::Sleep(_)) => Ok(minimal.executor.block_on(async move {
-            Report::Sleep(fetch_core::sleep::alone(&runtime, live).await)
+            RunReport::Sleep(fetch_core::sleep::demo(&runtime, live).await)
         })),
         Some(Demo::Starve(_)) => Ok(minimal.executor.block_on(async move {
-            Report::Starve(fetch_core::starve::demo(&runtime, live).await)
+            RunReport::Starve(fetch_core::starve::demo(&runtime, live).await)
         })),
         _ => bail!(
             "runtime-minimal has no I/O reactor, so it cannot fetch: it plays only the \
@@ -94,14 +94,10 @@ impl Runtime for Minimal {
     async fn ready_loop(&self, duration: Duration) -> u64 {
         // futures' channel, which has no cooperative budget.
         let (sender, mut receiver) = futures::channel::mpsc::unbounded();
-        let end = Instant::now() + duration;
-        let mut received = 0;
-        while Instant::now() < end {
+        fetch_core::starve::receive_for(duration, async || {
             let _ = sender.unbounded_send(());
-            if receiver.next().await.is_some() {
-                received += 1;
-            }
-        }
-        received
+            receiver.next().await.is_some()
+        })
+        .await
     }
 }

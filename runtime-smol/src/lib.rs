@@ -3,9 +3,10 @@
 //!
 //! Run with: `cargo run -p runtime-smol`
 //!
-//! Everything shared with the other runtimes is in fetch-core and fetch-clients. Compare
-//! this file with `runtime-tokio/src/lib.rs` and `runtime-asyncstd/src/lib.rs`: the diff is
-//! what differs between the runtimes.
+//! Everything shared with the other runtimes is in fetch-core, fetch-clients and
+//! study-play. Every `runtime-*/src/lib.rs` has the same items in the same order, so that
+//! `diff` against any other one shows only what differs between the runtimes (the README's
+//! "What to compare" lists the diffs worth reading).
 
 use std::io;
 use std::net::SocketAddr;
@@ -13,42 +14,33 @@ use std::path::Path;
 use std::process::Output;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::Context;
 use futures::future::{LocalBoxFuture, join_all};
 use rustls::pki_types::ServerName;
 use smol_hyper::rt::FuturesIo;
 
 use fetch_clients::Connect;
 use fetch_core::runtime::Reactive;
-use fetch_core::{Cli, Report, Runtime};
-use fixture_server::Fixture;
+use fetch_core::starve::receive_for;
+use fetch_core::{Cli, RunReport, Runtime};
+use study_play::Play;
 
 /// Plays the lesson, or the demo the command line names, on one thread, and returns its
 /// report.
 ///
-/// When the demo fetches and no server is named, a fixture server starts on its own thread
-/// first, and serves until this function returns.
-pub fn run(cli: &Cli) -> anyhow::Result<Report> {
-    let server = (cli.fixture_latency())
-        .map(|latency| Fixture::start(0, latency))
-        .transpose()
-        .context("cannot start the fixture server")?;
-    let fixture = server.as_ref().map(Fixture::base_url);
+/// When the demo fetches and no server is named, [`Play::prepare`] starts a fixture server
+/// on its own thread first, and it serves until this function returns.
+pub fn run(cli: &Cli) -> anyhow::Result<RunReport> {
+    let play = Play::prepare(cli)?;
     // A `LocalExecutor` runs its tasks wherever it is polled: `block_on` polls it on this
     // thread, and drives async-io's reactor from here while it waits.
     let executor = Rc::new(smol::LocalExecutor::new());
-    let smol = Smol::new(executor.clone());
-    // The demo runs as a local task of its own, not as the future `block_on` polls: every
-    // future in it is then polled with a task's waker, which stays the same from poll to
-    // poll. (A clone of tokio's `block_on` waker does not `will_wake` the original in
-    // release builds, and async-io, under surf's sockets, then wakes on every poll: a busy
-    // loop. docs/BENCHMARKS.md has the details.)
-    let (cli, fixture) = (cli.clone(), fixture.clone());
-    let lesson = async move { fetch_clients::play_demo(smol, &cli, fixture.as_ref()).await };
-    let lesson = executor.spawn(lesson);
-    Ok(smol::block_on(executor.run(lesson))?)
+    let runtime = Smol::new(executor.clone());
+    // The demo runs as a local task of its own, not as the future `block_on` polls: see
+    // `Play::demo` for why.
+    let demo = executor.spawn(play.demo(runtime));
+    Ok(smol::block_on(executor.run(demo))?)
 }
 
 /// smol, as fetch-core and fetch-clients need it. smol has no ambient runtime, so the
@@ -104,15 +96,11 @@ impl Runtime for Smol {
     async fn ready_loop(&self, duration: Duration) -> u64 {
         // smol's channel is async-channel, which has no cooperative budget.
         let (sender, receiver) = smol::channel::unbounded();
-        let end = Instant::now() + duration;
-        let mut received = 0;
-        while Instant::now() < end {
+        receive_for(duration, async || {
             let _ = sender.try_send(());
-            if receiver.recv().await.is_ok() {
-                received += 1;
-            }
-        }
-        received
+            receiver.recv().await.is_ok()
+        })
+        .await
     }
 }
 
@@ -162,15 +150,12 @@ impl Reactive for Smol {
         smol::fs::read(path).await
     }
 
-    async fn read_stdin_line(&self) -> io::Result<Option<String>> {
+    async fn read_stdin_line(&self) -> io::Result<String> {
         // smol reads stdin on the blocking pool too, through `Unblock`.
         use smol::io::AsyncBufReadExt;
         let mut line = String::new();
         let mut stdin = smol::io::BufReader::new(smol::Unblock::new(std::io::stdin()));
         stdin.read_line(&mut line).await?;
-        if line.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(line.trim_end_matches(['\r', '\n']).to_owned()))
+        Ok(line)
     }
 }

@@ -3,9 +3,10 @@
 //!
 //! Run with: `cargo run -p runtime-tokio`
 //!
-//! Everything shared with the other runtimes is in fetch-core and fetch-clients. Compare
-//! this file with `runtime-asyncstd/src/lib.rs` and `runtime-smol/src/lib.rs`: the diff is
-//! what differs between the runtimes.
+//! Everything shared with the other runtimes is in fetch-core, fetch-clients and
+//! study-play. Every `runtime-*/src/lib.rs` has the same items in the same order, so that
+//! `diff` against any other one shows only what differs between the runtimes (the README's
+//! "What to compare" lists the diffs worth reading).
 
 use std::future::Future;
 use std::io;
@@ -13,7 +14,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Output;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use futures::future::{LocalBoxFuture, join_all};
@@ -22,20 +23,17 @@ use rustls::pki_types::ServerName;
 
 use fetch_clients::Connect;
 use fetch_core::runtime::Reactive;
-use fetch_core::{Cli, Report, Runtime};
-use fixture_server::Fixture;
+use fetch_core::starve::receive_for;
+use fetch_core::{Cli, RunReport, Runtime};
+use study_play::Play;
 
 /// Plays the lesson, or the demo the command line names, on one thread, and returns its
 /// report.
 ///
-/// When the demo fetches and no server is named, a fixture server starts on its own thread
-/// first, and serves until this function returns.
-pub fn run(cli: &Cli) -> anyhow::Result<Report> {
-    let server = (cli.fixture_latency())
-        .map(|latency| Fixture::start(0, latency))
-        .transpose()
-        .context("cannot start the fixture server")?;
-    let fixture = server.as_ref().map(Fixture::base_url);
+/// When the demo fetches and no server is named, [`Play::prepare`] starts a fixture server
+/// on its own thread first, and it serves until this function returns.
+pub fn run(cli: &Cli) -> anyhow::Result<RunReport> {
+    let play = Play::prepare(cli)?;
     // A `LocalRuntime` is tokio's current-thread runtime for `!Send` tasks: it polls every
     // task on the thread that calls `block_on`, where `spawn_local` works with no
     // `LocalSet`; `enable_all` turns on its I/O reactor and timers, driven from that same
@@ -44,16 +42,12 @@ pub fn run(cli: &Cli) -> anyhow::Result<Report> {
         .enable_all()
         .build_local(tokio::runtime::LocalOptions::default())
         .context("cannot build the tokio runtime")?;
-    // The demo runs as a local task of its own, not as the future `block_on` polls: every
-    // future in it is then polled with a task's waker, which stays the same from poll to
-    // poll. (A clone of tokio's `block_on` waker does not `will_wake` the original in
-    // release builds, and async-io, under surf's sockets, then wakes on every poll: a busy
-    // loop. docs/BENCHMARKS.md has the details.)
-    let (cli, fixture) = (cli.clone(), fixture.clone());
-    let lesson = async move { fetch_clients::play_demo(Tokio, &cli, fixture.as_ref()).await };
-    let lesson = executor.spawn_local(lesson);
+    let runtime = Tokio;
+    // The demo runs as a local task of its own, not as the future `block_on` polls: see
+    // `Play::demo` for why.
+    let demo = executor.spawn_local(play.demo(runtime));
     // A tokio task hands back its panic as an error: raise it again here.
-    match executor.block_on(lesson) {
+    match executor.block_on(demo) {
         Ok(report) => Ok(report?),
         Err(err) => match err.try_into_panic() {
             Ok(panic) => std::panic::resume_unwind(panic),
@@ -85,9 +79,14 @@ impl Runtime for Tokio {
     async fn gather_spawn<T: 'static>(&self, futures: Vec<LocalBoxFuture<'static, T>>) -> Vec<T> {
         // Each future becomes a task of its own on this thread.
         let tasks: Vec<_> = futures.into_iter().map(tokio::task::spawn_local).collect();
+        // A task that has spent its cooperative budget has its wake deferred since tokio
+        // 1.44, and awaiting thousands of handles spends it at once: `join_all` would then
+        // poll every unfinished handle again in each turn, while at most 128 of them (the
+        // budget) finish. Waiting for the handles is a join like any other, so it runs out
+        // of the budget, as in `gather_join` (tests/budget.rs counts the polls).
+        let joined = tokio::task::unconstrained(join_all(tasks)).await;
         // A tokio task hands back its panic as an error: raise it again here, as smol and
         // async-std do on their own.
-        let joined = join_all(tasks).await;
         joined
             .into_iter()
             .map(|output| output.unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic())))
@@ -128,15 +127,11 @@ impl Runtime for Tokio {
     async fn ready_loop(&self, duration: Duration) -> u64 {
         // tokio's own channel: every receive spends some of the task's cooperative budget.
         let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
-        let end = Instant::now() + duration;
-        let mut received = 0;
-        while Instant::now() < end {
+        receive_for(duration, async || {
             let _ = sender.send(());
-            if receiver.recv().await.is_some() {
-                received += 1;
-            }
-        }
-        received
+            receiver.recv().await.is_some()
+        })
+        .await
     }
 }
 
@@ -186,15 +181,12 @@ impl Reactive for Tokio {
         tokio::fs::read(path).await
     }
 
-    async fn read_stdin_line(&self) -> io::Result<Option<String>> {
+    async fn read_stdin_line(&self) -> io::Result<String> {
         // tokio reads stdin on its blocking pool too.
         use tokio::io::AsyncBufReadExt;
         let mut line = String::new();
         let mut stdin = tokio::io::BufReader::new(tokio::io::stdin());
         stdin.read_line(&mut line).await?;
-        if line.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(line.trim_end_matches(['\r', '\n']).to_owned()))
+        Ok(line)
     }
 }

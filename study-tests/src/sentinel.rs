@@ -11,7 +11,7 @@ use clap::Parser;
 use std::path::PathBuf;
 
 use fetch_core::census::thread_cpu;
-use fetch_core::{Cli, Report};
+use fetch_core::{Cli, RunReport};
 
 /// How many documents one fetch run gathers.
 const FETCHES: usize = 1_000;
@@ -26,7 +26,7 @@ const RUNS: usize = 5;
 const REGRESSION: f64 = 1.2;
 
 /// A runtime crate's `run`.
-pub type Run = fn(&Cli) -> anyhow::Result<Report>;
+pub type Run = fn(&Cli) -> anyhow::Result<RunReport>;
 
 /// Measures `run` and prints the sentinel's lines for `runtime`.
 pub fn sentinel(runtime: &str, run: Run) {

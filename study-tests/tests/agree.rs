@@ -14,13 +14,13 @@ use std::time::Duration;
 use clap::Parser;
 use serde_json::Value;
 
-use fetch_core::{Cli, Report};
+use fetch_core::{Cli, RunReport};
 use fixture_server::Fixture;
 use study_tests::agreement::{assert_agree, comparable};
 use study_tests::workspace;
 
 /// A runtime crate's `run`: what its binary's `main` calls.
-type Run = fn(&Cli) -> anyhow::Result<Report>;
+type Run = fn(&Cli) -> anyhow::Result<RunReport>;
 
 /// The runtime crates that play every demo, by package name. A test below checks this
 /// list against the workspace's, so a new runtime crate cannot be left out unnoticed.

@@ -1,4 +1,4 @@
-//! The top of the crate: whichever demo ran, its report. It only composes the demos'
+//! The top of the crate: the report of a run, whichever demo ran. It only composes the demos'
 //! own report types; nothing in the crate imports it back.
 
 use std::process::ExitCode;
@@ -16,7 +16,7 @@ use crate::starve::StarveReport;
 /// own report does.
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
-pub enum Report {
+pub enum RunReport {
     /// The lesson: fetches, sleep demo, census.
     Lesson(LessonReport),
     /// The sleep demo alone.
@@ -29,19 +29,19 @@ pub enum Report {
     Scale(ScaleReport),
 }
 
-impl DemoReport for Report {
+impl DemoReport for RunReport {
     fn failures(&self) -> Failures {
         match self {
-            Report::Lesson(report) => report.failures(),
-            Report::Sleep(report) => report.failures(),
-            Report::Starve(report) => report.failures(),
-            Report::Reactive(report) => report.failures(),
-            Report::Scale(report) => report.failures(),
+            RunReport::Lesson(report) => report.failures(),
+            RunReport::Sleep(report) => report.failures(),
+            RunReport::Starve(report) => report.failures(),
+            RunReport::Reactive(report) => report.failures(),
+            RunReport::Scale(report) => report.failures(),
         }
     }
 }
 
-impl Report {
+impl RunReport {
     /// Prints the end of the run and says how the process should exit: see
     /// [`report::finish`].
     pub fn finish(&self, json: bool) -> ExitCode {

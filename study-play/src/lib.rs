@@ -1,0 +1,185 @@
+//! Putting a run together: the one place that turns the command line into a demo on a
+//! runtime, the same for every runtime crate.
+//!
+//! [`Play::prepare`] starts the fixture server when the demo fetches and no server was
+//! named; [`Play::demo`] chooses the demo, builds the client `--client` names, checks the
+//! open-files limit before a scale run, and plays it. A runtime crate's `run` says only
+//! what is the runtime's own: it builds the executor, spawns [`Play::demo`] as a local
+//! task, and blocks on that task. The lesson's route is then runtime crate → this crate →
+//! `fetch_core::lesson` → `fetch_core::session` → the client.
+
+use std::future::Future;
+use std::io;
+use std::time::Duration;
+
+use url::Url;
+
+use fetch_clients::{BuildError, Connect};
+use fetch_core::report::Live;
+use fetch_core::{Cli, Demo, FetchArgs, Reactive, RunReport};
+use fetch_core::{lesson, limits, reactive, scale, sleep, starve};
+use fixture_server::Fixture;
+
+mod client;
+
+pub use client::Client;
+
+/// Why a run could not start. Nothing was fetched.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The fixture server could not start.
+    #[error("cannot start the fixture server: {0}")]
+    Fixture(io::Error),
+    /// The client could not be built.
+    #[error(transparent)]
+    Client(#[from] BuildError),
+    /// The run needs more open files than the process may have.
+    #[error("{0}")]
+    TooFewFiles(String),
+}
+
+/// A run of the study, put together from the command line, with the fixture server it
+/// needs already serving. Dropping it stops that server.
+#[derive(Debug)]
+pub struct Play {
+    cli: Cli,
+    fixture: Option<Fixture>,
+}
+
+impl Play {
+    /// Starts the fixture server on its own thread when the demo fetches and no server was
+    /// named: it serves until the `Play` is dropped.
+    pub fn prepare(cli: &Cli) -> Result<Play, SetupError> {
+        let fixture = fixture_latency(cli)
+            .map(|latency| Fixture::start(0, latency))
+            .transpose()
+            .map_err(SetupError::Fixture)?;
+        Ok(Play {
+            cli: cli.clone(),
+            fixture,
+        })
+    }
+
+    /// Plays the demo the command line asks for on `runtime`, with the client chosen by
+    /// `--client` where it fetches, and returns the demo's report.
+    ///
+    /// Spawn it as a local task of its own and block on that task, not on this future:
+    /// every future in the demo is then polled with a task's waker, which stays the same
+    /// from poll to poll. (A clone of tokio's `block_on` waker does not `will_wake` the
+    /// original in release builds, and async-io, under surf's sockets, then wakes on every
+    /// poll: a busy loop. docs/BENCHMARKS.md has the details.)
+    ///
+    /// A client is built only for the demos that fetch: isahc's starts a thread.
+    pub fn demo<R: Connect + Reactive>(
+        &self,
+        runtime: R,
+    ) -> impl Future<Output = Result<RunReport, SetupError>> + 'static {
+        let cli = self.cli.clone();
+        let fixture = self.fixture.as_ref().map(Fixture::base_url);
+        async move { play(runtime, &cli, fixture.as_ref()).await }
+    }
+}
+
+/// The latency of the fixture server a run needs, or `None` when it fetches nothing or
+/// fetches only from servers that were named.
+fn fixture_latency(cli: &Cli) -> Option<Duration> {
+    let latency = match &cli.demo {
+        None if cli.lesson.urls.is_empty() => cli.lesson.latency_ms,
+        Some(Demo::Reactive(args)) if args.url.is_none() => args.latency_ms,
+        Some(Demo::Scale(args)) if args.base.is_none() && args.count > 0 => args.latency_ms,
+        _ => return None,
+    };
+    Some(latency.map_or(fetch_core::LESSON_LATENCY, Duration::from_millis))
+}
+
+/// Plays the demo `cli` names on `runtime`; `fixture` is the base URL of the fixture
+/// server [`Play::prepare`] started, if it did: the demo then fetches from it.
+async fn play<R: Connect + Reactive>(
+    runtime: R,
+    cli: &Cli,
+    fixture: Option<&Url>,
+) -> Result<RunReport, SetupError> {
+    let live = Live { quiet: cli.json() };
+    let client =
+        |fetch: &FetchArgs| Client::choose(fetch.client, runtime.clone(), &fetch.client_options());
+    Ok(match &cli.demo {
+        None => {
+            let args = &cli.lesson;
+            let urls = fixture.map_or_else(|| args.urls.clone(), fetch_core::seed_urls);
+            let client = client(&args.fetch)?;
+            let timeout = args.fetch.timeout;
+            let report = lesson::demo(runtime, client, &urls, args.gather, timeout, live);
+            RunReport::Lesson(report.await)
+        }
+        Some(Demo::Sleep(_)) => RunReport::Sleep(sleep::demo(&runtime, live).await),
+        Some(Demo::Starve(_)) => RunReport::Starve(starve::demo(&runtime, live).await),
+        Some(Demo::Scale(args)) => {
+            // Each fetch in flight holds a socket, and one more in the fixture if it runs in
+            // this process: refuse now, with the numbers, rather than fail with EMFILE.
+            let in_flight = args
+                .concurrency
+                .map_or(args.count as u64, |k| k.min(args.count as u64));
+            let sockets = in_flight * if fixture.is_some() { 2 } else { 1 };
+            let what = format!("scale --count {}", args.count);
+            limits::open_files()
+                .check(sockets, &what)
+                .map_err(SetupError::TooFewFiles)?;
+            let client = client(&args.fetch)?;
+            // Neither is there with --count 0: nothing is fetched then.
+            let base = fixture.or(args.base.as_ref());
+            RunReport::Scale(scale::demo(runtime, client, args, base, live).await)
+        }
+        Some(Demo::Reactive(args)) => {
+            let url = match (fixture, &args.url) {
+                (Some(base), _) => fetch_core::seed_urls(base)
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| base.to_string()),
+                (None, url) => url.clone().unwrap_or_default(),
+            };
+            let client = client(&args.fetch)?;
+            let timeout = args.fetch.timeout;
+            RunReport::Reactive(reactive::demo(runtime, client, args, url, timeout, live).await)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        reason = "a test: a failed unwrap is a failed test"
+    )]
+
+    use clap::Parser;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("study").chain(args.iter().copied())).unwrap()
+    }
+
+    #[test]
+    fn a_fixture_starts_only_for_a_demo_that_fetches_from_no_named_server() {
+        let latency = |args: &[&str]| fixture_latency(&parse(args));
+        assert_eq!(latency(&[]), Some(fetch_core::LESSON_LATENCY));
+        assert_eq!(
+            latency(&["--latency-ms", "20"]),
+            Some(Duration::from_millis(20))
+        );
+        assert_eq!(latency(&["http://127.0.0.1:1/"]), None);
+        assert_eq!(latency(&["sleep"]), None);
+        assert_eq!(latency(&["starve"]), None);
+        assert_eq!(
+            latency(&["scale", "--count", "3"]),
+            Some(fetch_core::LESSON_LATENCY)
+        );
+        assert_eq!(latency(&["scale", "--sleeps", "3"]), None);
+        assert_eq!(
+            latency(&["scale", "--count", "3", "--base", "http://127.0.0.1:1"]),
+            None
+        );
+        assert_eq!(latency(&["reactive"]), Some(fetch_core::LESSON_LATENCY));
+        assert_eq!(latency(&["reactive", "http://127.0.0.1:1/"]), None);
+    }
+}
