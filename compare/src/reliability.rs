@@ -2,17 +2,18 @@
 //! polite faults and the hostile server's, as docs/RELIABILITY.md shows it.
 //!
 //! One run per route, runtime and client, each its own process with that route's URL
-//! alone, `--timeout 2` and `--max-body 1000000`; four runs go at once (each mostly waits).
+//! alone and `fixture_server::MATRIX_FLAGS` (a 2 s timeout, a 1 MB body cap); four runs go at once (each mostly waits).
 //! A cell is what the concurrent phase made of the route (the bytes of a success, or the
 //! class of the error), how long that fetch took, and the run's peak memory.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use fetch_core::ClientKind;
 use fetch_core::lesson::LessonReport;
 
 use crate::measure::Measured;
-use crate::{CLIENTS, Server, measure_runs, parse_reports};
+use crate::runs::{Server, measure_runs, parse_reports};
 
 /// How many runs go at once.
 const RUNS_AT_ONCE: usize = 4;
@@ -22,9 +23,13 @@ pub(crate) fn table(runtimes: &[(String, PathBuf)], server: &Server) -> anyhow::
     let columns: Vec<(String, &PathBuf, &str)> = runtimes
         .iter()
         .flat_map(|(runtime, binary)| {
-            CLIENTS
-                .iter()
-                .map(move |client| (format!("{runtime} {client}"), binary, *client))
+            ClientKind::ALL.iter().map(move |client| {
+                (
+                    format!("{runtime} {}", client.name()),
+                    binary,
+                    client.name(),
+                )
+            })
         })
         .collect();
     let jobs: Vec<(usize, usize)> = (0..fixture_server::MATRIX.len())
@@ -96,18 +101,9 @@ pub(crate) fn table(runtimes: &[(String, PathBuf)], server: &Server) -> anyhow::
 
 /// Runs one route with one runtime and client, and says what came of it in a cell.
 fn cell(binary: &Path, client: &str, url: &str) -> anyhow::Result<String> {
-    let args: Vec<String> = [
-        "--json",
-        "--client",
-        client,
-        "--timeout",
-        "2",
-        "--max-body",
-        "1000000",
-        url,
-    ]
-    .map(String::from)
-    .to_vec();
+    let mut args: Vec<String> = ["--json", "--client", client].map(String::from).to_vec();
+    args.extend(fixture_server::MATRIX_FLAGS.map(String::from));
+    args.push(url.to_owned());
     let samples: Vec<Measured> = measure_runs(binary, &args, 1)?;
     let reports: Vec<LessonReport> = parse_reports(&binary.display().to_string(), &samples)?;
     let (Some(sample), Some(report)) = (samples.first(), reports.first()) else {

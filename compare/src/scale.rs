@@ -17,7 +17,8 @@ use serde::Serialize;
 use fetch_core::scale::ScaleReport;
 
 use crate::measure::Measured;
-use crate::{Server, measure_runs, median_in, median_of, parse_reports};
+use crate::runs::{Server, measure_runs, parse_reports};
+use crate::stats::{median_in, median_of};
 
 /// The latency of every scale fetch: the ideal time of N fetches at once.
 pub(crate) const SCALE_LATENCY_MS: f64 = 200.0;

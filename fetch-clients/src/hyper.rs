@@ -5,23 +5,27 @@
 //! host and open a TCP stream (and a TLS stream over it) with its own reactor, wrapped in
 //! the adapter that runtime needs (`TokioIo` for tokio, `FuturesIo` for async-std and smol).
 
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::io;
 use std::net::SocketAddr;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::future::join;
 use http_body_util::{BodyExt, Empty};
-use hyper::Request;
+use hyper::body::Incoming;
 use hyper::client::conn::http1;
-use hyper::header::{CONTENT_LENGTH, HOST, LOCATION, USER_AGENT};
+use hyper::header::{CONNECTION, CONTENT_LENGTH, HOST, LOCATION, USER_AGENT};
+use hyper::{Request, Response, Version};
 use rustls::pki_types::ServerName;
 use url::{Host, Url};
 
 use fetch_core::fetch::error_chain;
 use fetch_core::session::with_timeout;
-use fetch_core::{ClientOptions, Fetch, FetchError, Fetched, Runtime, TlsProblem};
+use fetch_core::{
+    ClientOptions, Connection, Fetch, FetchError, Fetched, KeepAlive, Runtime, TlsProblem,
+};
 
 use crate::body::check_announced;
 use crate::error::BuildError;
@@ -54,10 +58,12 @@ pub trait Connect: Runtime {
     ) -> io::Result<Self::TlsIo>;
 }
 
-/// The hyper client: one fresh HTTP/1.1 connection per request.
+/// The hyper client: one fresh HTTP/1.1 connection per fetch ([`Fetch`]), or connections
+/// kept alive for request after request ([`KeepAlive`], the load demo's).
 ///
 /// A shortcut, stated: there is no connection pool. Each fetch of the lesson goes to a
-/// different URL, and a pool would only blur what the study measures.
+/// different URL, and a pool would only blur what the study measures; the load demo
+/// holds its connections itself.
 #[derive(Debug, Clone)]
 pub struct HyperClient<C> {
     connector: C,
@@ -140,37 +146,11 @@ impl<C: Connect> HyperClient<C> {
         I: hyper::rt::Read + hyper::rt::Write + Unpin,
     {
         let (mut sender, connection) = http1::handshake(io).await.map_err(http_error)?;
-        let request = Request::get(&url[url::Position::BeforePath..url::Position::AfterQuery])
-            .header(
-                HOST,
-                &url[url::Position::BeforeHost..url::Position::AfterPort],
-            )
-            .header(USER_AGENT, "async-runtimes-study")
-            .body(Empty::<Bytes>::new())
-            .map_err(|err| FetchError::Http(err.to_string()))?;
+        let request = get(url)?;
         let max = self.options.max_body;
         let exchange = async move {
             let response = sender.send_request(request).await.map_err(http_error)?;
-            let status = response.status().as_u16();
-            let header = |name| response.headers().get(name)?.to_str().ok();
-            let location = header(LOCATION).map(str::to_owned);
-            let announced: Option<u64> = header(CONTENT_LENGTH).and_then(|n| n.parse().ok());
-            check_announced(announced, max)?;
-            let mut body = response.into_body();
-            let mut bytes = 0;
-            while let Some(frame) = body.frame().await {
-                if let Ok(data) = frame.map_err(http_error)?.into_data() {
-                    bytes += data.len() as u64;
-                    if bytes > max {
-                        return Err(FetchError::BodyTooLarge { max });
-                    }
-                }
-            }
-            Ok(Fetched {
-                status,
-                bytes,
-                location,
-            })
+            read_response(response, max).await
             // `sender` drops here, which tells the connection to close.
         };
         // The connection future does the socket I/O. It is polled here, beside the
@@ -180,6 +160,33 @@ impl<C: Connect> HyperClient<C> {
         let (outcome, _closed) = join(exchange, connection).await;
         outcome
     }
+
+    /// Opens a TCP connection (and TLS over it, for https) to the URL's host, on the
+    /// runtime's own sockets, within the connect timeout.
+    async fn connect(&self, url: &Url) -> Result<Stream<C>, FetchError> {
+        let addrs = self.addresses(url).await?;
+        if url.scheme() == "https" {
+            let name = server_name(url)?;
+            let connect = |addr| {
+                let tls = self.tls.clone();
+                self.connector.connect_tls(addr, name.clone(), tls)
+            };
+            self.first_connection(addrs, connect).await.map(Stream::Tls)
+        } else {
+            let connect = |addr| self.connector.connect(addr);
+            self.first_connection(addrs, connect)
+                .await
+                .map(Stream::Plain)
+        }
+    }
+}
+
+/// A stream the runtime opened for hyper: plain TCP, or TLS over it.
+enum Stream<C: Connect> {
+    /// http.
+    Plain(C::Io),
+    /// https.
+    Tls(C::TlsIo),
 }
 
 impl<C: Connect> Fetch for HyperClient<C> {
@@ -188,21 +195,153 @@ impl<C: Connect> Fetch for HyperClient<C> {
     }
 
     async fn fetch(&self, url: &Url) -> Result<Fetched, FetchError> {
-        let addrs = self.addresses(url).await?;
-        if url.scheme() == "https" {
-            let name = server_name(url)?;
-            let connect = |addr| {
-                let tls = self.tls.clone();
-                self.connector.connect_tls(addr, name.clone(), tls)
-            };
-            let io = self.first_connection(addrs, connect).await?;
-            self.exchange(io, url).await
-        } else {
-            let connect = |addr| self.connector.connect(addr);
-            let io = self.first_connection(addrs, connect).await?;
-            self.exchange(io, url).await
+        match self.connect(url).await? {
+            Stream::Plain(io) => self.exchange(io, url).await,
+            Stream::Tls(io) => self.exchange(io, url).await,
         }
     }
+}
+
+impl<C: Connect> KeepAlive for HyperClient<C> {
+    type Connection = KeptAlive<C>;
+
+    fn name(&self) -> &'static str {
+        "hyper"
+    }
+
+    async fn open(&self, url: &Url) -> Result<KeptAlive<C>, FetchError> {
+        let max_body = self.options.max_body;
+        Ok(match self.connect(url).await? {
+            Stream::Plain(io) => KeptAlive::Plain(Kept::handshake(io, max_body).await?),
+            Stream::Tls(io) => KeptAlive::Tls(Kept::handshake(io, max_body).await?),
+        })
+    }
+}
+
+/// One HTTP/1.1 connection that hyper keeps open for request after request: the load
+/// demo's. Its connection future is polled beside each exchange, as a fetch's is, and
+/// rests between two.
+pub enum KeptAlive<C: Connect> {
+    /// Over plain TCP.
+    Plain(Kept<C::Io>),
+    /// Over TLS.
+    Tls(Kept<C::TlsIo>),
+}
+
+impl<C: Connect> Connection for KeptAlive<C> {
+    async fn send(&mut self, url: &Url) -> Result<Fetched, FetchError> {
+        match self {
+            KeptAlive::Plain(kept) => kept.send(url).await,
+            KeptAlive::Tls(kept) => kept.send(url).await,
+        }
+    }
+
+    fn is_open(&self) -> bool {
+        match self {
+            KeptAlive::Plain(kept) => kept.open,
+            KeptAlive::Tls(kept) => kept.open,
+        }
+    }
+}
+
+/// hyper's two halves of a kept-alive connection over `I`.
+pub struct Kept<I: hyper::rt::Read + hyper::rt::Write + Unpin> {
+    sender: http1::SendRequest<Empty<Bytes>>,
+    connection: Pin<Box<http1::Connection<I, Empty<Bytes>>>>,
+    /// Whether it may carry another request.
+    open: bool,
+    max_body: u64,
+}
+
+impl<I: hyper::rt::Read + hyper::rt::Write + Unpin> Kept<I> {
+    /// hyper's handshake over `io` (for HTTP/1.1, nothing goes on the wire).
+    async fn handshake(io: I, max_body: u64) -> Result<Self, FetchError> {
+        let (sender, connection) = http1::handshake(io).await.map_err(http_error)?;
+        Ok(Kept {
+            sender,
+            connection: Box::pin(connection),
+            open: true,
+            max_body,
+        })
+    }
+
+    /// One GET and its whole answer, with the connection future polled beside it. After
+    /// an answer that says `Connection: close` (or an HTTP/1.0 one), or an error, the
+    /// connection is not used again.
+    async fn send(&mut self, url: &Url) -> Result<Fetched, FetchError> {
+        let request = get(url)?;
+        let Kept {
+            sender,
+            connection,
+            open,
+            max_body,
+        } = self;
+        let max = *max_body;
+        let mut exchange = pin!(async {
+            sender.ready().await.map_err(http_error)?;
+            let response = sender.send_request(request).await.map_err(http_error)?;
+            let closes = response.version() == Version::HTTP_10
+                || response
+                    .headers()
+                    .get(CONNECTION)
+                    .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"close"));
+            Ok((read_response(response, max).await?, closes))
+        });
+        let outcome = poll_fn(|cx| {
+            if *open && connection.as_mut().poll(cx).is_ready() {
+                // The connection ended: the server closed it, or it broke.
+                *open = false;
+            }
+            exchange.as_mut().poll(cx)
+        })
+        .await;
+        match outcome {
+            Ok((fetched, closes)) => {
+                *open &= !closes;
+                Ok(fetched)
+            }
+            Err(err) => {
+                *open = false;
+                Err(err)
+            }
+        }
+    }
+}
+
+/// The GET request for `url`, as every hyper exchange sends it.
+fn get(url: &Url) -> Result<Request<Empty<Bytes>>, FetchError> {
+    Request::get(&url[url::Position::BeforePath..url::Position::AfterQuery])
+        .header(
+            HOST,
+            &url[url::Position::BeforeHost..url::Position::AfterPort],
+        )
+        .header(USER_AGENT, "async-runtimes-study")
+        .body(Empty::<Bytes>::new())
+        .map_err(|err| FetchError::Http(err.to_string()))
+}
+
+/// Reads a response's status, `Location` and whole body, up to `max` body bytes.
+async fn read_response(response: Response<Incoming>, max: u64) -> Result<Fetched, FetchError> {
+    let status = response.status().as_u16();
+    let header = |name| response.headers().get(name)?.to_str().ok();
+    let location = header(LOCATION).map(str::to_owned);
+    let announced: Option<u64> = header(CONTENT_LENGTH).and_then(|n| n.parse().ok());
+    check_announced(announced, max)?;
+    let mut body = response.into_body();
+    let mut bytes = 0;
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame.map_err(http_error)?.into_data() {
+            bytes += data.len() as u64;
+            if bytes > max {
+                return Err(FetchError::BodyTooLarge { max });
+            }
+        }
+    }
+    Ok(Fetched {
+        status,
+        bytes,
+        location,
+    })
 }
 
 /// The name the server's certificate must cover: the URL's host name or IP address.

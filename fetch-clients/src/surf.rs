@@ -24,7 +24,7 @@ use crate::body::read_capped;
 use crate::error::BuildError;
 
 /// The surf client, over the h1 client. It follows no redirect: `with_http_client` adds no
-/// redirect middleware, and the driver follows them for every client.
+/// redirect middleware, and the session follows them for every client.
 #[derive(Debug, Clone)]
 pub struct SurfClient {
     client: surf::Client,
@@ -148,7 +148,7 @@ fn check_framing(response: &surf::Response, status: u16, redirect: bool) -> Resu
     let chunked = values("Transfer-Encoding")
         .iter()
         .any(|v| v.to_ascii_lowercase().contains("chunked"));
-    // A body is expected unless the status has none, or the driver only follows it.
+    // A body is expected unless the status has none, or the session only follows it.
     let bodiless = matches!(status, 204 | 304) || redirect;
     if lengths.is_empty() && !chunked && !bodiless {
         return Err(cannot(

@@ -141,6 +141,18 @@ pub fn thread_cpu() -> Option<std::time::Duration> {
     Some(time(usage.user_time()) + time(usage.system_time()))
 }
 
+/// This process's CPU time so far, all threads: user and system apart, if the OS tells it.
+pub fn process_cpu() -> Option<(std::time::Duration, std::time::Duration)> {
+    use nix::sys::resource::{UsageWho, getrusage};
+    use std::time::Duration;
+    let usage = getrusage(UsageWho::RUSAGE_SELF).ok()?;
+    let time = |t: nix::sys::time::TimeVal| {
+        Duration::from_secs(t.tv_sec().unsigned_abs())
+            + Duration::from_micros(t.tv_usec().unsigned_abs())
+    };
+    Some((time(usage.user_time()), time(usage.system_time())))
+}
+
 /// The CPU milliseconds (user and system) in the `/proc` stat file at `path`.
 fn stat_ms(path: &str) -> Option<u64> {
     let ticks_per_second = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)

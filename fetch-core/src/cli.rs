@@ -52,6 +52,9 @@ pub enum Demo {
     Reactive(ReactiveArgs),
     /// Scale: N small documents fetched at once (or K at a time), and N sleeps gathered.
     Scale(ScaleArgs),
+    /// Steady load: N requests on K connections kept alive, one after the other on each
+    /// (closed loop) or at a fixed rate (open loop), with hyper; latency percentiles.
+    Load(LoadArgs),
 }
 
 /// The lesson's flags.
@@ -81,7 +84,8 @@ pub struct LessonArgs {
     pub output: OutputArgs,
 }
 
-/// The flags of every demo that fetches: the client and its limits.
+/// The flags of every demo that fetches with a client of the user's choice: the client
+/// and its limits.
 #[derive(Debug, Clone, Args)]
 pub struct FetchArgs {
     /// The HTTP client: `hyper` does its I/O on this runtime's own sockets; `isahc` drives
@@ -89,6 +93,15 @@ pub struct FetchArgs {
     #[arg(long, value_enum, default_value_t = ClientKind::Hyper)]
     pub client: ClientKind,
 
+    /// The client's limits.
+    #[command(flatten)]
+    pub limits: Limits,
+}
+
+/// The flags of every demo that fetches: how long a request and a connect may take, how
+/// large a body may be, and what to trust.
+#[derive(Debug, Clone, Args)]
+pub struct Limits {
     /// Give up on a fetch after this many seconds, redirects included.
     #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds, allow_negative_numbers = true)]
     pub timeout: Duration,
@@ -157,6 +170,42 @@ pub struct ScaleArgs {
     pub output: OutputArgs,
 }
 
+/// The flags of the load demo.
+#[derive(Debug, Clone, Args)]
+pub struct LoadArgs {
+    /// The URL to request again and again [default: a 1 KiB document of a fixture server
+    /// started in this process, which keeps connections alive].
+    #[arg(value_name = "URL", value_parser = parse_base)]
+    pub url: Option<Url>,
+
+    /// How many connections, each kept alive for the whole run.
+    #[arg(long, value_name = "K", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub connections: u64,
+
+    /// How many requests in all, shared among the connections.
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub requests: u64,
+
+    /// Send requests at this rate, on a fixed schedule spread over the connections (open
+    /// loop), and count each latency from when the request was due; without it, each
+    /// connection sends its next request when the last answer is read (closed loop).
+    #[arg(long, value_name = "PER_SECOND", value_parser = parse_rate, allow_negative_numbers = true)]
+    pub rate: Option<f64>,
+
+    /// The in-process fixture server's latency, in milliseconds [default: 0]. Only
+    /// without a URL.
+    #[arg(long, value_name = "MS", conflicts_with = "url")]
+    pub latency_ms: Option<u64>,
+
+    /// The client's limits: `--timeout` bounds each request, connecting included.
+    #[command(flatten)]
+    pub limits: Limits,
+
+    /// How to report.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
 /// The flags of the reactive-tasks demo.
 #[derive(Debug, Clone, Args)]
 pub struct ReactiveArgs {
@@ -201,11 +250,19 @@ impl Cli {
             Some(Demo::Sleep(output) | Demo::Starve(output)) => output.json,
             Some(Demo::Reactive(args)) => args.output.json,
             Some(Demo::Scale(args)) => args.output.json,
+            Some(Demo::Load(args)) => args.output.json,
         }
     }
 }
 
 impl FetchArgs {
+    /// What a client needs to know of the flags.
+    pub fn client_options(&self) -> ClientOptions {
+        self.limits.client_options()
+    }
+}
+
+impl Limits {
     /// What a client needs to know of the flags.
     pub fn client_options(&self) -> ClientOptions {
         ClientOptions {
@@ -254,8 +311,15 @@ impl ClientKind {
     /// Every client, in the order the tables list them: the study's one list of clients.
     pub const ALL: [ClientKind; 3] = [ClientKind::Hyper, ClientKind::Isahc, ClientKind::Surf];
 
+    /// Their names, in the same order.
+    pub const ALL_NAMES: [&str; 3] = [
+        ClientKind::ALL[0].name(),
+        ClientKind::ALL[1].name(),
+        ClientKind::ALL[2].name(),
+    ];
+
     /// The client's name, as `--client` and the reports spell it.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             ClientKind::Hyper => "hyper",
             ClientKind::Isahc => "isahc",
@@ -294,6 +358,19 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
         ));
     }
     Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Parses a rate of requests per second: positive, finite, at most ten million.
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of requests per second"))?;
+    if !(rate.is_finite() && rate > 0.0 && rate <= 10_000_000.0) {
+        return Err(format!(
+            "{text} is out of range: give a rate above 0 and at most 10000000 per second"
+        ));
+    }
+    Ok(rate)
 }
 
 /// Takes a URL of the lesson as it is (each fetch checks its own, so that a bad one is
@@ -339,6 +416,7 @@ mod tests {
     #[test]
     fn every_client_is_listed_once_under_its_flags_name() {
         let listed: Vec<&str> = ClientKind::ALL.iter().map(|c| c.name()).collect();
+        assert_eq!(listed, ClientKind::ALL_NAMES);
         let flags: Vec<String> = ClientKind::value_variants()
             .iter()
             .filter_map(|c| Some(c.to_possible_value()?.get_name().to_owned()))
@@ -363,6 +441,10 @@ mod tests {
             &["http://127.0.0.1:1/", "--latency-ms", "5"],
             &["reactive", "http://127.0.0.1:1/", "--latency-ms", "5"],
             &["scale", "--base", "ftp://127.0.0.1/"],
+            &["load", "--client", "isahc"],
+            &["load", "--rate", "0"],
+            &["load", "--connections", "0"],
+            &["load", "http://127.0.0.1:1/", "--latency-ms", "5"],
         ] {
             assert!(parse(args).is_err(), "{args:?} should be refused");
         }
@@ -397,6 +479,10 @@ mod tests {
             Just("--concurrency".to_owned()),
             Just("--base".to_owned()),
             Just("--json".to_owned()),
+            Just("--connections".to_owned()),
+            Just("--requests".to_owned()),
+            Just("--rate".to_owned()),
+            Just("load".to_owned()),
             Just("scale".to_owned()),
             Just("sleep".to_owned()),
             Just("reactive".to_owned()),

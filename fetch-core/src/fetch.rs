@@ -19,9 +19,35 @@ pub trait Fetch {
 
     /// Fetches `url`, which [`parse_url`] has already checked, and reads the whole body.
     ///
-    /// The client follows no redirect and treats no status as an error: the driver does
-    /// both, the same way for every client.
+    /// The client follows no redirect and treats no status as an error: the session
+    /// (`session.rs`) does both, the same way for every client.
     async fn fetch(&self, url: &Url) -> Result<Fetched, FetchError>;
+}
+
+/// An HTTP client that keeps its connections open, for the load demo: it opens one, then
+/// sends requests on it one after the other (HTTP/1.1 keep-alive).
+#[allow(async_fn_in_trait)]
+pub trait KeepAlive {
+    /// One open connection.
+    type Connection: Connection;
+
+    /// The client's name, as the report shows it.
+    fn name(&self) -> &'static str;
+
+    /// Opens a connection to the host of `url`, which [`parse_url`] has checked.
+    async fn open(&self, url: &Url) -> Result<Self::Connection, FetchError>;
+}
+
+/// A connection that a [`KeepAlive`] client opened.
+#[allow(async_fn_in_trait)]
+pub trait Connection {
+    /// Sends a GET of `url` on this connection and reads the whole answer. As with
+    /// [`Fetch::fetch`], no redirect is followed and no status is an error here.
+    async fn send(&mut self, url: &Url) -> Result<Fetched, FetchError>;
+
+    /// Whether another request may go on this connection: not once the server said it
+    /// closes it (`Connection: close`), or did, or an exchange on it failed.
+    fn is_open(&self) -> bool;
 }
 
 /// What one HTTP exchange returned.
@@ -31,7 +57,7 @@ pub struct Fetched {
     pub status: u16,
     /// The number of body bytes received.
     pub bytes: u64,
-    /// The `Location` header, which the driver follows on a redirect status.
+    /// The `Location` header, which the session follows on a redirect status.
     pub location: Option<String>,
 }
 
@@ -199,7 +225,7 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
     message
 }
 
-/// Whether `status` is a redirect the driver follows (a GET stays a GET for all of them).
+/// Whether `status` is a redirect the session follows (a GET stays a GET for all of them).
 pub fn is_redirect(status: u16) -> bool {
     matches!(status, 301 | 302 | 303 | 307 | 308)
 }

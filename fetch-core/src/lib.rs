@@ -14,8 +14,9 @@
 //!   that gather fetches;
 //! - the demos, each with its own report type: [`lesson`] (the seed's two cells),
 //!   [`sleep`] (`mysleep`), [`starve`] (a task that keeps the thread, and the fixes),
-//!   [`reactive`] (a fetch, a subprocess, a file, a timer and stdin in one gather) and
-//!   [`scale`] (thousands of fetches or sleeps on one thread);
+//!   [`reactive`] (a fetch, a subprocess, a file, a timer and stdin in one gather),
+//!   [`scale`] (thousands of fetches or sleeps on one thread) and [`load`] (requests on
+//!   kept-alive connections, closed loop or at a rate, with latency percentiles);
 //! - at the top, [`run_report::RunReport`], whichever of them ran.
 //!
 //! Invariant: this crate depends on no async runtime (tokio, async-std, smol, async-io,
@@ -26,6 +27,7 @@ pub mod cli;
 pub mod fetch;
 pub mod lesson;
 pub mod limits;
+pub mod load;
 pub mod reactive;
 pub mod report;
 pub mod run_report;
@@ -40,9 +42,10 @@ pub mod starve;
 mod testing;
 
 pub use cli::{
-    Cli, ClientKind, ClientOptions, Demo, FetchArgs, GatherMode, ReactiveArgs, ScaleArgs,
+    Cli, ClientKind, ClientOptions, Demo, FetchArgs, GatherMode, Limits, LoadArgs, ReactiveArgs,
+    ScaleArgs,
 };
-pub use fetch::{Fetch, FetchError, Fetched, TlsProblem, parse_url};
+pub use fetch::{Connection, Fetch, FetchError, Fetched, KeepAlive, TlsProblem, parse_url};
 pub use run_report::RunReport;
 pub use runtime::{Reactive, Runtime};
 pub use seed::{LESSON_LATENCY, SEED_PATHS, seed_urls};

@@ -5,12 +5,20 @@
 //! `reactive`, `scale`); this module imports none of them. A demo's report implements
 //! [`DemoReport`], and [`finish`] does the rest the same way for all.
 //!
-//! Invariant: every field that holds a timing ends in `_ms`, apart from `speedup`, so that a
-//! test (or `jq`) can drop the timings and diff two runs, or two runtimes.
+//! Invariant: every field that holds a timing or a rate ends in `_ms`, `_us` or
+//! `_per_second`, apart from `speedup`, so that a test (or `jq`) can drop them and diff two
+//! runs, or two runtimes.
 
+use std::cell::Cell;
 use std::fmt::Display;
+use std::future::Future;
+use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use futures::FutureExt;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use serde::{Deserialize, Serialize};
 
@@ -167,5 +175,66 @@ impl Live {
                 thread.tid, thread.name, thread.role
             ));
         }
+    }
+}
+
+/// How long a run goes before its progress bar shows.
+const QUIET_FOR: Duration = Duration::from_secs(1);
+
+/// A progress bar that stays hidden unless stdout is a terminal, the run prints text, and
+/// the run has gone on for [`QUIET_FOR`].
+///
+/// A step costs a counter's increment: the bar (a lock and a clock read) is touched only
+/// when it may show, and then once per hundredth of the run. 100,000 sleeps would
+/// otherwise spend a few percent of their CPU on a bar nobody sees.
+pub struct Progress {
+    bar: ProgressBar,
+    shown: bool,
+    start: Instant,
+    done: Cell<u64>,
+    /// How many steps between two updates of the bar.
+    every: u64,
+}
+
+impl Progress {
+    /// A hidden bar for `total` steps.
+    pub fn new(total: usize, live: Live) -> Progress {
+        let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::hidden());
+        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed}") {
+            bar.set_style(style);
+        }
+        Progress {
+            bar,
+            shown: !live.quiet && std::io::stdout().is_terminal(),
+            start: Instant::now(),
+            done: Cell::new(0),
+            every: (total as u64 / 100).max(1),
+        }
+    }
+
+    /// `work`, counted as one step when it ends. A combinator, not an `async fn`, so that
+    /// `work` is stored once, not as an argument and again as the future awaited.
+    pub fn counted<T>(self: Rc<Self>, work: impl Future<Output = T>) -> impl Future<Output = T> {
+        work.map(move |output| {
+            self.step();
+            output
+        })
+    }
+
+    /// Counts one step.
+    pub fn step(&self) {
+        let done = self.done.get() + 1;
+        self.done.set(done);
+        if self.shown && done.is_multiple_of(self.every) {
+            if self.bar.is_hidden() && self.start.elapsed() > QUIET_FOR {
+                self.bar.set_draw_target(ProgressDrawTarget::stderr());
+            }
+            self.bar.set_position(done);
+        }
+    }
+
+    /// Clears the bar, if it showed.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
     }
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use crate::lesson::LessonReport;
+use crate::load::LoadReport;
 use crate::reactive::ReactiveReport;
 use crate::report::{self, DemoReport, Failures};
 use crate::scale::ScaleReport;
@@ -27,6 +28,8 @@ pub enum RunReport {
     Reactive(ReactiveReport),
     /// The scale mode.
     Scale(ScaleReport),
+    /// The load demo.
+    Load(LoadReport),
 }
 
 impl DemoReport for RunReport {
@@ -37,6 +40,7 @@ impl DemoReport for RunReport {
             RunReport::Starve(report) => report.failures(),
             RunReport::Reactive(report) => report.failures(),
             RunReport::Scale(report) => report.failures(),
+            RunReport::Load(report) => report.failures(),
         }
     }
 }

@@ -58,7 +58,7 @@ pub trait Runtime: Clone + 'static {
     /// until `duration` has passed, and counts the messages: a task that never waits, yet
     /// awaits all the time. It shows whether the runtime takes the thread back from such a
     /// task (tokio's cooperative budget does) or lets it starve the others. Each runtime
-    /// crate passes its channel to [`crate::starve::receive_for`], which loops.
+    /// crate passes its channel to `starve::receive_for`, which loops.
     async fn ready_loop(&self, duration: Duration) -> u64;
 }
 

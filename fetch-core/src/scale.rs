@@ -4,25 +4,20 @@
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
 use futures::{Future, FutureExt, StreamExt, stream};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::cli::{GatherMode, ScaleArgs};
 use crate::fetch::Fetch;
 use crate::limits::{OpenFiles, open_files};
-use crate::report::{DemoReport, Failures, FetchReport, Live, millis_since};
+use crate::report::{DemoReport, Failures, FetchReport, Live, Progress, millis_since};
 use crate::runtime::Runtime;
 use crate::session::{Session, Target, fetch_one};
-
-/// How long a run goes before its progress bar shows.
-const QUIET_FOR: Duration = Duration::from_secs(1);
 
 /// What the scale mode found, as `--json` prints it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -84,7 +79,12 @@ pub async fn demo<R: Runtime, F: Fetch + 'static>(
 ) -> ScaleReport {
     let (runtime_name, client_name) = (runtime.name(), client.name());
     // Thousands of fetches: no line each. The summary and the progress bar tell.
-    let session = Session::new(runtime, client, args.fetch.timeout, Live { quiet: true });
+    let session = Session::new(
+        runtime,
+        client,
+        args.fetch.limits.timeout,
+        Live { quiet: true },
+    );
     let limit = args
         .concurrency
         .map(|k| usize::try_from(k).unwrap_or(usize::MAX));
@@ -237,59 +237,6 @@ async fn gather<R: Runtime, T: 'static, W: Future<Output = T> + 'static>(
             let outputs = runtime.gather_spawn(workers).await;
             outputs.into_iter().flatten().collect()
         }
-    }
-}
-
-/// A progress bar that stays hidden unless stdout is a terminal, the run prints text, and
-/// the run has gone on for [`QUIET_FOR`].
-///
-/// A step costs a counter's increment: the bar (a lock and a clock read) is touched only
-/// when it may show, and then once per hundredth of the run. 100,000 sleeps would
-/// otherwise spend a few percent of their CPU on a bar nobody sees.
-struct Progress {
-    bar: ProgressBar,
-    shown: bool,
-    start: Instant,
-    done: Cell<u64>,
-    /// How many steps between two updates of the bar.
-    every: u64,
-}
-
-impl Progress {
-    /// A hidden bar for `total` steps.
-    fn new(total: usize, live: Live) -> Progress {
-        let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::hidden());
-        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed}") {
-            bar.set_style(style);
-        }
-        Progress {
-            bar,
-            shown: !live.quiet && std::io::stdout().is_terminal(),
-            start: Instant::now(),
-            done: Cell::new(0),
-            every: (total as u64 / 100).max(1),
-        }
-    }
-
-    /// `work`, counted as one step when it ends. A combinator, not an `async fn`, so that
-    /// `work` is stored once, not as an argument and again as the future awaited.
-    fn counted<T>(self: Rc<Self>, work: impl Future<Output = T>) -> impl Future<Output = T> {
-        work.map(move |output| {
-            let done = self.done.get() + 1;
-            self.done.set(done);
-            if self.shown && done.is_multiple_of(self.every) {
-                if self.bar.is_hidden() && self.start.elapsed() > QUIET_FOR {
-                    self.bar.set_draw_target(ProgressDrawTarget::stderr());
-                }
-                self.bar.set_position(done);
-            }
-            output
-        })
-    }
-
-    /// Clears the bar, if it showed.
-    fn finish(&self) {
-        self.bar.finish_and_clear();
     }
 }
 

@@ -1,4 +1,5 @@
-//! The drivers: one fetch, timed and traced; many fetches, gathered concurrently or in turn.
+//! A session of fetches: one fetch, under its timeout and with its redirects, timed and
+//! traced; many fetches, gathered concurrently or in turn.
 
 use std::collections::BTreeSet;
 use std::future::{Future, poll_fn};
@@ -257,7 +258,7 @@ fn explain(err: &FetchError) -> String {
 }
 
 /// Turns a status outside 200..=299 into an error, the same way for every client.
-fn check_status(fetched: Fetched) -> Result<Fetched, FetchError> {
+pub(crate) fn check_status(fetched: Fetched) -> Result<Fetched, FetchError> {
     if (200..300).contains(&fetched.status) {
         Ok(fetched)
     } else {

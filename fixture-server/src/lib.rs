@@ -15,6 +15,7 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -29,8 +30,10 @@ pub mod routes;
 mod tls;
 
 pub use documents::{DOCUMENTS, SMALL_DOC_BYTES, document};
-pub use routes::{HOSTILE_BODY_BYTES, MATRIX, TRUNCATED};
+pub use routes::{HOSTILE_BODY_BYTES, MATRIX, MATRIX_FLAGS, TRUNCATED};
 pub use tls::TlsIdentity;
+
+use routes::Settings;
 
 /// The latency used when none is given: the lesson's, from fetch-core.
 pub const DEFAULT_LATENCY: Duration = fetch_core::LESSON_LATENCY;
@@ -45,35 +48,53 @@ pub struct Fixture {
     addr: SocketAddr,
     scheme: &'static str,
     base: Url,
+    settings: Arc<Settings>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Fixture {
     /// Starts a plain-http server on `127.0.0.1:port` (0 picks a free port) that answers
-    /// after `latency`, on a new thread named `fixture-server`.
+    /// after `latency`, and closes each connection after one answer, on a new thread named
+    /// `fixture-server`.
     pub fn start(port: u16, latency: Duration) -> io::Result<Fixture> {
-        Fixture::spawn(port, latency, None)
+        Fixture::spawn(port, latency, false, None)
+    }
+
+    /// Starts a plain-http server as [`Fixture::start`] does, but that keeps each
+    /// connection open after a valid answer, for the next request (the `load` demo's).
+    pub fn start_keep_alive(port: u16, latency: Duration) -> io::Result<Fixture> {
+        Fixture::spawn(port, latency, true, None)
     }
 
     /// Starts an https server on a free port of `127.0.0.1`, with `identity`'s certificate.
     /// Its URLs name the host `localhost`, which the certificate must cover.
     pub fn start_tls(latency: Duration, identity: &TlsIdentity) -> io::Result<Fixture> {
-        Fixture::spawn(0, latency, Some(identity.server_config()?))
+        Fixture::spawn(0, latency, false, Some(identity.server_config()?))
     }
 
     /// Starts the server thread and waits for it to be listening.
     fn spawn(
         port: u16,
         latency: Duration,
+        keep_alive: bool,
         tls: Option<Arc<rustls::ServerConfig>>,
     ) -> io::Result<Fixture> {
         let scheme = if tls.is_some() { "https" } else { "http" };
+        // The lesson's documents are made now, not on the first request, which would time
+        // their making with the first fetches.
+        let _ = documents::document(fetch_core::SEED_PATHS[0]);
+        let settings = Arc::new(Settings {
+            latency,
+            keep_alive,
+            accepted: AtomicU64::new(0),
+        });
         let (ready_tx, ready_rx) = mpsc::channel();
         let (stop_tx, stop_rx) = oneshot::channel();
+        let served = settings.clone();
         let thread = thread::Builder::new()
             .name("fixture-server".into())
-            .spawn(move || run_server(port, latency, tls, ready_tx, stop_rx))?;
+            .spawn(move || run_server(port, served, tls, ready_tx, stop_rx))?;
         let addr = match ready_rx.recv() {
             Ok(bound) => bound?,
             Err(_) => {
@@ -86,11 +107,18 @@ impl Fixture {
             addr,
             scheme,
             base: Url::parse("http://127.0.0.1/").map_err(io::Error::other)?,
+            settings,
             stop: Some(stop_tx),
             thread: Some(thread),
         };
         fixture.base = Url::parse(&fixture.url("/")).map_err(io::Error::other)?;
         Ok(fixture)
+    }
+
+    /// How many connections the server has accepted so far (also served at
+    /// `/stats/accepted`).
+    pub fn accepted(&self) -> u64 {
+        self.settings.accepted.load(Ordering::Relaxed)
     }
 
     /// The address the server listens on.
@@ -132,7 +160,7 @@ impl Drop for Fixture {
 /// The server thread: builds a runtime, binds, reports the address, serves until stopped.
 fn run_server(
     port: u16,
-    latency: Duration,
+    settings: Arc<Settings>,
     tls: Option<Arc<rustls::ServerConfig>>,
     ready: mpsc::Sender<io::Result<SocketAddr>>,
     stop: oneshot::Receiver<()>,
@@ -157,7 +185,7 @@ fn run_server(
         };
         let _ = ready.send(listener.local_addr());
         tokio::select! {
-            () = accept_loop(listener, latency, tls) => {}
+            () = accept_loop(listener, settings, tls) => {}
             _ = stop => {}
         }
     });
@@ -175,21 +203,29 @@ fn bind(port: u16) -> io::Result<TcpListener> {
 /// Accepts connections forever, one task each, behind TLS if there is a certificate.
 async fn accept_loop(
     listener: TcpListener,
-    latency: Duration,
+    settings: Arc<Settings>,
     tls: Option<Arc<rustls::ServerConfig>>,
 ) {
     let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     let mut warned = false;
     loop {
         match listener.accept().await {
-            Ok((stream, _)) => match &acceptor {
-                None => {
-                    tokio::spawn(routes::serve(stream, latency));
+            Ok((stream, _)) => {
+                settings.accepted.fetch_add(1, Ordering::Relaxed);
+                // An answer goes out in two writes (head, then body): with Nagle's
+                // algorithm, the second waits for the client's delayed ACK of the first,
+                // 40 ms on Linux, on every answer of a kept-alive connection.
+                let _ = stream.set_nodelay(true);
+                let settings = settings.clone();
+                match &acceptor {
+                    None => {
+                        tokio::spawn(async move { routes::serve(stream, &settings).await });
+                    }
+                    Some(acceptor) => {
+                        tokio::spawn(tls::serve(acceptor.clone(), stream, settings));
+                    }
                 }
-                Some(acceptor) => {
-                    tokio::spawn(tls::serve(acceptor.clone(), stream, latency));
-                }
-            },
+            }
             Err(err) => {
                 // Out of file descriptors, most likely: say so once, and let some close.
                 if !warned {

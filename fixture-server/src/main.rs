@@ -20,12 +20,22 @@ struct Args {
     /// override it with `?latency_ms=N`.
     #[arg(long, value_name = "MS", default_value_t = 300)]
     latency_ms: u64,
+
+    /// Keep each connection open after a valid answer, for the next request (the `load`
+    /// demo's server); without it, every answer closes its connection.
+    #[arg(long)]
+    keep_alive: bool,
 }
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let latency = Duration::from_millis(args.latency_ms);
-    let fixture = fixture_server::Fixture::start(args.port, latency)
+    let start = if args.keep_alive {
+        fixture_server::Fixture::start_keep_alive
+    } else {
+        fixture_server::Fixture::start
+    };
+    let fixture = start(args.port, latency)
         .with_context(|| format!("cannot start the fixture server on port {}", args.port))?;
     // The first line is the base URL, for scripts and tests to read.
     println!("http://{}", fixture.addr());

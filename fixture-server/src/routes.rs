@@ -28,11 +28,16 @@
 //! | `/hostile/file-redirect` | 302 to `file:///etc/passwd` |
 //! | `/hostile/gzip-bomb` | 200, `Content-Encoding: gzip`, about 10 MB that inflate to 10 GiB |
 //! | `/hostile/no-close-notify` | 200 with 512 body bytes, then a close without TLS's `close_notify` (valid) |
+//! | `/stats/accepted` | 200, the number of connections the server has accepted, this one included |
 //! | anything else | 404 |
 //!
-//! Every answer comes after the latency, and every connection closes after one answer.
+//! Every answer comes after the latency. A connection closes after one answer, with
+//! `Connection: close`, unless the server keeps connections alive ([`Settings`]): then a
+//! valid answer (a document, a status, a redirect) leaves it open for the next request,
+//! unless the client asked to close it. Every other answer closes it.
 
 use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -40,6 +45,11 @@ use tokio::net::TcpStream;
 
 use crate::bomb::bomb;
 use crate::documents::{SMALL_DOC_BYTES, document, generate, small_document};
+
+/// The flags every run of the fault matrix takes besides `--client`: a 2 s timeout, where
+/// the stalls and the drips end, and a 1 MB body cap, where the endless and the huge bodies
+/// end. `compare reliability` and study-tests' fault matrix both run with them.
+pub const MATRIX_FLAGS: [&str; 4] = ["--timeout", "2", "--max-body", "1000000"];
 
 /// The routes of the fault matrix, each with what it does in one line: the polite faults,
 /// then the hostile server's. `compare reliability` runs every runtime and client against
@@ -128,6 +138,28 @@ pub(crate) const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 /// The largest request head the server reads.
 const MAX_HEAD: usize = 16 * 1024;
 
+/// How the server answers, the same on every connection.
+#[derive(Debug)]
+pub(crate) struct Settings {
+    /// How long to wait before each answer, unless the request asks for its own.
+    pub(crate) latency: Duration,
+    /// Whether a valid answer leaves the connection open for the next request.
+    pub(crate) keep_alive: bool,
+    /// How many connections the server has accepted.
+    pub(crate) accepted: AtomicU64,
+}
+
+/// A request the server will answer.
+struct Request {
+    /// The path, without the query.
+    path: String,
+    /// The query, without the `?`.
+    query: String,
+    /// Whether the client asked to close the connection after the answer (`Connection:
+    /// close`, or HTTP/1.0).
+    close: bool,
+}
+
 /// A connection the fixture can answer on: plain TCP, or TLS over TCP.
 pub(crate) trait Conn: AsyncRead + AsyncWrite + Unpin {
     /// The TCP socket underneath, to reset it.
@@ -190,34 +222,83 @@ enum Answer {
     NoCloseNotify,
 }
 
-/// Serves one connection: reads one request, waits out the latency, answers, closes.
-pub(crate) async fn serve<S: Conn>(mut stream: S, latency: Duration) {
-    let (answer, latency) = match read_head(&mut stream).await {
-        Ok(Ok((path, query))) => match parse_query(&query) {
-            Ok((asked, to)) => (route(&path, to), asked.unwrap_or(latency)),
-            Err(answer) => (answer, Duration::ZERO),
-        },
-        Ok(Err(answer)) => (answer, Duration::ZERO),
-        // A client that sends nothing in time, or hangs up, gets no answer.
-        _ => return,
-    };
-    // tokio's timer has a millisecond granularity: even a zero sleep would wait for the
-    // next tick, so a zero latency skips the timer.
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
+/// Serves one connection: reads a request, waits out the latency, answers, and closes, or
+/// with [`Settings::keep_alive`] reads the next request after a valid answer.
+pub(crate) async fn serve<S: Conn>(mut stream: S, settings: &Settings) {
+    // What has come of the request heads and has not been read yet.
+    let mut unread = Vec::with_capacity(1024);
+    loop {
+        let (answer, latency, close) = match read_head(&mut stream, &mut unread).await {
+            Ok(Ok(request)) => match parse_query(&request.query) {
+                Ok((asked, to)) => {
+                    let answer = match request.path.as_str() {
+                        "/stats/accepted" => {
+                            let accepted = settings.accepted.load(Ordering::Relaxed);
+                            Answer::Body(format!("{accepted}\n").into_bytes())
+                        }
+                        path => route(path, to),
+                    };
+                    (answer, asked.unwrap_or(settings.latency), request.close)
+                }
+                Err(answer) => (answer, Duration::ZERO, true),
+            },
+            Ok(Err(answer)) => (answer, Duration::ZERO, true),
+            // A client that sends nothing in time, or hangs up, gets no answer.
+            _ => return,
+        };
+        // tokio's timer has a millisecond granularity: even a zero sleep would wait for the
+        // next tick, so a zero latency skips the timer.
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+        let keep = settings.keep_alive && !close && answer.may_keep_alive();
+        // The client may have gone: nothing to do about a failed write but stop.
+        if answer_with(&mut stream, answer, keep).await.is_err() || !keep {
+            return;
+        }
     }
-    // The client may have gone: nothing to do about a failed write but stop.
-    let _ = answer_with(&mut stream, answer).await;
 }
 
-/// Reads a request head and returns its path and query, or the error answer for a request
-/// the server will not serve. The first byte may take [`IDLE_TIMEOUT`], the rest of the head
-/// [`HEAD_TIMEOUT`] from there.
-async fn read_head<S: Conn>(stream: &mut S) -> io::Result<Result<(String, String), Answer>> {
-    let mut head = Vec::with_capacity(1024);
+/// Reads a request head and returns the request, or the error answer for a request the
+/// server will not serve. The first byte may take [`IDLE_TIMEOUT`], the rest of the head
+/// [`HEAD_TIMEOUT`] from there. `unread` holds what came after the previous head, and
+/// keeps what comes after this one.
+async fn read_head<S: Conn>(
+    stream: &mut S,
+    unread: &mut Vec<u8>,
+) -> io::Result<Result<Request, Answer>> {
     let mut chunk = [0_u8; 4096];
-    let mut deadline = None;
+    let mut deadline = (!unread.is_empty()).then(|| tokio::time::Instant::now() + HEAD_TIMEOUT);
     loop {
+        if !unread.is_empty() {
+            let mut headers = [httparse::EMPTY_HEADER; 64];
+            let mut request = httparse::Request::new(&mut headers);
+            match request.parse(unread) {
+                Ok(httparse::Status::Complete(length)) => {
+                    let parsed = if request.method != Some("GET") {
+                        Err(Answer::Status(405))
+                    } else {
+                        let target = request.path.unwrap_or("/");
+                        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+                        let close = request.version == Some(0)
+                            || request.headers.iter().any(|header| {
+                                header.name.eq_ignore_ascii_case("connection")
+                                    && header.value.eq_ignore_ascii_case(b"close")
+                            });
+                        Ok(Request {
+                            path: path.to_owned(),
+                            query: query.to_owned(),
+                            close,
+                        })
+                    };
+                    unread.drain(..length);
+                    return Ok(parsed);
+                }
+                Ok(httparse::Status::Partial) if unread.len() < MAX_HEAD => {}
+                Ok(httparse::Status::Partial) => return Ok(Err(Answer::Status(431))),
+                Err(_) => return Ok(Err(Answer::Status(400))),
+            }
+        }
         let read = stream.read(&mut chunk);
         let n = match deadline {
             None => tokio::time::timeout(IDLE_TIMEOUT, read).await,
@@ -228,22 +309,7 @@ async fn read_head<S: Conn>(stream: &mut S) -> io::Result<Result<(String, String
             return Err(io::ErrorKind::UnexpectedEof.into());
         }
         deadline.get_or_insert_with(|| tokio::time::Instant::now() + HEAD_TIMEOUT);
-        head.extend_from_slice(&chunk[..n]);
-        let mut headers = [httparse::EMPTY_HEADER; 64];
-        let mut request = httparse::Request::new(&mut headers);
-        match request.parse(&head) {
-            Ok(httparse::Status::Complete(_)) => {
-                if request.method != Some("GET") {
-                    return Ok(Err(Answer::Status(405)));
-                }
-                let target = request.path.unwrap_or("/");
-                let (path, query) = target.split_once('?').unwrap_or((target, ""));
-                return Ok(Ok((path.to_owned(), query.to_owned())));
-            }
-            Ok(httparse::Status::Partial) if head.len() < MAX_HEAD => continue,
-            Ok(httparse::Status::Partial) => return Ok(Err(Answer::Status(431))),
-            Err(_) => return Ok(Err(Answer::Status(400))),
-        }
+        unread.extend_from_slice(&chunk[..n]);
     }
 }
 
@@ -311,33 +377,45 @@ fn route(path: &str, to: Option<String>) -> Answer {
     }
 }
 
-/// Writes the answer and closes the connection (or resets it, for the reset faults).
-async fn answer_with<S: Conn>(stream: &mut S, answer: Answer) -> io::Result<()> {
+impl Answer {
+    /// Whether the connection may stay open after this answer: a valid answer whose length
+    /// says where it ends.
+    fn may_keep_alive(&self) -> bool {
+        matches!(
+            self,
+            Answer::Document(_) | Answer::Body(_) | Answer::Status(_) | Answer::Redirect(_)
+        )
+    }
+}
+
+/// Writes the answer, then leaves the connection open if `keep` (and the answer may keep it,
+/// [`Answer::may_keep_alive`]), or else closes it (or resets it, for the reset faults).
+async fn answer_with<S: Conn>(stream: &mut S, answer: Answer, keep: bool) -> io::Result<()> {
     match answer {
-        Answer::Document(body) => write_response(stream, 200, &[], body.len(), body).await?,
-        Answer::Body(body) => write_response(stream, 200, &[], body.len(), &body).await?,
+        Answer::Document(body) => write_response(stream, 200, &[], body.len(), body, keep).await?,
+        Answer::Body(body) => write_response(stream, 200, &[], body.len(), &body, keep).await?,
         Answer::Status(status) => {
             let text = format!("status {status}\n");
-            write_response(stream, status, &[], text.len(), text.as_bytes()).await?;
+            write_response(stream, status, &[], text.len(), text.as_bytes(), keep).await?;
         }
         Answer::Redirect(location) => {
             let header = format!("Location: {location}\r\n");
-            write_response(stream, 302, &[header.as_str()], 0, b"").await?;
+            write_response(stream, 302, &[header.as_str()], 0, b"", keep).await?;
         }
         Answer::Reset => return stream.tcp().set_zero_linger(),
         Answer::ResetBody => {
             let body = small_document(0);
             let half = &body[..SMALL_DOC_BYTES / 2];
-            write_response(stream, 200, &[], SMALL_DOC_BYTES, half).await?;
+            write_response(stream, 200, &[], SMALL_DOC_BYTES, half, false).await?;
             return stream.tcp().set_zero_linger();
         }
         Answer::Stall => {
-            write_response(stream, 200, &[], SMALL_DOC_BYTES, b"").await?;
+            write_response(stream, 200, &[], SMALL_DOC_BYTES, b"", false).await?;
             // Until the server stops: then the runtime drops this task and the socket.
             std::future::pending::<()>().await;
         }
         Answer::Drip => {
-            write_response(stream, 200, &[], 100, b"").await?;
+            write_response(stream, 200, &[], 100, b"", false).await?;
             for byte in generate("/fault/drip", 100) {
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 stream.write_all(&[byte]).await?;
@@ -352,12 +430,12 @@ async fn answer_with<S: Conn>(stream: &mut S, answer: Answer) -> io::Result<()> 
         Answer::HugeHeaders => {
             let filler = format!("X-Filler: {}\r\n", "f".repeat(1000));
             let headers = vec![filler.as_str(); 1100];
-            write_response(stream, 200, &headers, 0, b"").await?;
+            write_response(stream, 200, &headers, 0, b"", false).await?;
         }
         Answer::Truncated => {
             let (announced, sent) = TRUNCATED;
             let body = generate("/fault/truncated", sent);
-            write_response(stream, 200, &[], announced, &body).await?;
+            write_response(stream, 200, &[], announced, &body, false).await?;
         }
         Answer::Endless => {
             let head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\
@@ -407,7 +485,7 @@ async fn answer_with<S: Conn>(stream: &mut S, answer: Answer) -> io::Result<()> 
             stream.write_all(hints.as_bytes()).await?;
             stream.flush().await?;
             let body = generate("/hostile/early-hints", HOSTILE_BODY_BYTES);
-            write_response(stream, 200, &[], body.len(), &body).await?;
+            write_response(stream, 200, &[], body.len(), &body, false).await?;
         }
         Answer::Http09 => {
             let body = generate("/hostile/http09", HOSTILE_BODY_BYTES);
@@ -445,23 +523,27 @@ async fn answer_with<S: Conn>(stream: &mut S, answer: Answer) -> io::Result<()> 
         }
         Answer::NoCloseNotify => {
             let body = generate("/hostile/no-close-notify", HOSTILE_BODY_BYTES);
-            write_response(stream, 200, &[], body.len(), &body).await?;
+            write_response(stream, 200, &[], body.len(), &body, false).await?;
             // Dropping the stream closes the TCP connection; over TLS, no close_notify is
             // sent first, as some servers do (Python's http.server over ssl).
             return Ok(());
         }
     }
+    if keep {
+        return Ok(());
+    }
     stream.shutdown().await
 }
 
-/// Writes a status line, `extra` header lines, the headers for a body of `length` bytes,
-/// and `body`.
+/// Writes a status line, `extra` header lines, the headers for a body of `length` bytes
+/// (and whether the connection stays open: `keep`), and `body`.
 async fn write_response<S: Conn>(
     stream: &mut S,
     status: u16,
     extra: &[&str],
     length: usize,
     body: &[u8],
+    keep: bool,
 ) -> io::Result<()> {
     let (reason, kind) = match status {
         200 => ("OK", "application/pdf"),
@@ -476,8 +558,9 @@ async fn write_response<S: Conn>(
     for line in extra {
         head.push_str(line);
     }
+    let connection = if keep { "keep-alive" } else { "close" };
     head.push_str(&format!(
-        "Content-Length: {length}\r\nConnection: close\r\n\r\n"
+        "Content-Length: {length}\r\nConnection: {connection}\r\n\r\n"
     ));
     stream.write_all(head.as_bytes()).await?;
     stream.write_all(body).await?;
@@ -518,7 +601,15 @@ mod tests {
             .await
             .unwrap();
         let (server_side, _) = listener.accept().await.unwrap();
-        (client, tokio::spawn(serve(server_side, latency)))
+        let settings = Settings {
+            latency,
+            keep_alive: true,
+            accepted: AtomicU64::new(1),
+        };
+        (
+            client,
+            tokio::spawn(async move { serve(server_side, &settings).await }),
+        )
     }
 
     #[tokio::test(start_paused = true)]
@@ -532,6 +623,32 @@ mod tests {
         let mut answer = Vec::new();
         client.read_to_end(&mut answer).await.unwrap();
         assert!(answer.starts_with(b"HTTP/1.1 200 OK\r\n"), "{answer:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_kept_connection_answers_each_request_and_closes_when_asked() {
+        let (mut client, server) = connection(Duration::ZERO).await;
+        // Two requests in one write: the second is kept for the next answer.
+        client
+            .write_all(b"GET /doc/1 HTTP/1.1\r\n\r\nGET /stats/accepted HTTP/1.1\r\n\r\n")
+            .await
+            .unwrap();
+        client
+            .write_all(b"GET /doc/2 HTTP/1.1\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        server.await.unwrap();
+        let mut answers = Vec::new();
+        client.read_to_end(&mut answers).await.unwrap();
+        let answers = String::from_utf8_lossy(&answers);
+        assert_eq!(
+            answers.matches("HTTP/1.1 200 OK\r\n").count(),
+            3,
+            "{answers}"
+        );
+        assert_eq!(answers.matches("Connection: keep-alive\r\n").count(), 2);
+        assert_eq!(answers.matches("Connection: close\r\n").count(), 1);
+        assert!(answers.contains("\r\n\r\n1\n"), "{answers}");
     }
 
     #[tokio::test(start_paused = true)]

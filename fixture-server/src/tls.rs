@@ -2,7 +2,6 @@
 
 use std::io;
 use std::sync::Arc;
-use std::time::Duration;
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -10,7 +9,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
-use crate::routes::{self, Conn, HEAD_TIMEOUT};
+use crate::routes::{self, Conn, HEAD_TIMEOUT, Settings};
 
 /// The certificate chain and private key an https fixture presents, both as PEM.
 ///
@@ -53,10 +52,10 @@ impl Conn for TlsStream<TcpStream> {
     }
 }
 
-/// Runs the TLS handshake, within the head timeout, then serves the request.
-pub(crate) async fn serve(acceptor: TlsAcceptor, stream: TcpStream, latency: Duration) {
+/// Runs the TLS handshake, within the head timeout, then serves the connection.
+pub(crate) async fn serve(acceptor: TlsAcceptor, stream: TcpStream, settings: Arc<Settings>) {
     // A client that rejects the certificate ends the handshake: nothing more to do.
     if let Ok(Ok(stream)) = tokio::time::timeout(HEAD_TIMEOUT, acceptor.accept(stream)).await {
-        routes::serve(stream, latency).await;
+        routes::serve(stream, &settings).await;
     }
 }

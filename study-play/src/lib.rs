@@ -14,10 +14,10 @@ use std::time::Duration;
 
 use url::Url;
 
-use fetch_clients::{BuildError, Connect};
+use fetch_clients::{BuildError, Connect, HyperClient};
 use fetch_core::report::Live;
 use fetch_core::{Cli, Demo, FetchArgs, Reactive, RunReport};
-use fetch_core::{lesson, limits, reactive, scale, sleep, starve};
+use fetch_core::{lesson, limits, load, reactive, scale, sleep, starve};
 use fixture_server::Fixture;
 
 mod client;
@@ -36,6 +36,9 @@ pub enum SetupError {
     /// The run needs more open files than the process may have.
     #[error("{0}")]
     TooFewFiles(String),
+    /// The demo has no server to load: no URL, and no fixture server started.
+    #[error("load needs a URL, or no URL and the fixture server it then starts")]
+    NoServer,
 }
 
 /// A run of the study, put together from the command line, with the fixture server it
@@ -50,8 +53,11 @@ impl Play {
     /// Starts the fixture server on its own thread when the demo fetches and no server was
     /// named: it serves until the `Play` is dropped.
     pub fn prepare(cli: &Cli) -> Result<Play, SetupError> {
-        let fixture = fixture_latency(cli)
-            .map(|latency| Fixture::start(0, latency))
+        let fixture = fixture_needed(cli)
+            .map(|(latency, keep_alive)| match keep_alive {
+                KeepsAlive::Yes => Fixture::start_keep_alive(0, latency),
+                KeepsAlive::No => Fixture::start(0, latency),
+            })
             .transpose()
             .map_err(SetupError::Fixture)?;
         Ok(Play {
@@ -80,16 +86,36 @@ impl Play {
     }
 }
 
-/// The latency of the fixture server a run needs, or `None` when it fetches nothing or
-/// fetches only from servers that were named.
-fn fixture_latency(cli: &Cli) -> Option<Duration> {
-    let latency = match &cli.demo {
-        None if cli.lesson.urls.is_empty() => cli.lesson.latency_ms,
-        Some(Demo::Reactive(args)) if args.url.is_none() => args.latency_ms,
-        Some(Demo::Scale(args)) if args.base.is_none() && args.count > 0 => args.latency_ms,
-        _ => return None,
-    };
-    Some(latency.map_or(fetch_core::LESSON_LATENCY, Duration::from_millis))
+/// Whether the fixture server keeps its connections open after an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeepsAlive {
+    /// Yes: for the load demo, whose connections carry request after request.
+    Yes,
+    /// No: every answer closes its connection, as the lesson's fetches expect.
+    No,
+}
+
+/// The fixture server a run needs (its latency, and whether it keeps connections alive),
+/// or `None` when it fetches nothing or fetches only from servers that were named.
+fn fixture_needed(cli: &Cli) -> Option<(Duration, KeepsAlive)> {
+    let latency = |ms: Option<u64>| ms.map_or(fetch_core::LESSON_LATENCY, Duration::from_millis);
+    match &cli.demo {
+        None if cli.lesson.urls.is_empty() => {
+            Some((latency(cli.lesson.latency_ms), KeepsAlive::No))
+        }
+        Some(Demo::Reactive(args)) if args.url.is_none() => {
+            Some((latency(args.latency_ms), KeepsAlive::No))
+        }
+        Some(Demo::Scale(args)) if args.base.is_none() && args.count > 0 => {
+            Some((latency(args.latency_ms), KeepsAlive::No))
+        }
+        // Under load, the server answers at once unless told otherwise.
+        Some(Demo::Load(args)) if args.url.is_none() => {
+            let latency = Duration::from_millis(args.latency_ms.unwrap_or(0));
+            Some((latency, KeepsAlive::Yes))
+        }
+        _ => None,
+    }
 }
 
 /// Plays the demo `cli` names on `runtime`; `fixture` is the base URL of the fixture
@@ -107,7 +133,7 @@ async fn play<R: Connect + Reactive>(
             let args = &cli.lesson;
             let urls = fixture.map_or_else(|| args.urls.clone(), fetch_core::seed_urls);
             let client = client(&args.fetch)?;
-            let timeout = args.fetch.timeout;
+            let timeout = args.fetch.limits.timeout;
             let report = lesson::demo(runtime, client, &urls, args.gather, timeout, live);
             RunReport::Lesson(report.await)
         }
@@ -129,6 +155,22 @@ async fn play<R: Connect + Reactive>(
             let base = fixture.or(args.base.as_ref());
             RunReport::Scale(scale::demo(runtime, client, args, base, live).await)
         }
+        Some(Demo::Load(args)) => {
+            // Each connection holds a socket, and one more in the fixture if it runs here.
+            let sockets = args.connections * if fixture.is_some() { 2 } else { 1 };
+            let what = format!("load --connections {}", args.connections);
+            limits::open_files()
+                .check(sockets, &what)
+                .map_err(SetupError::TooFewFiles)?;
+            let url = match (fixture, &args.url) {
+                (Some(base), _) => base.join("/doc/1").unwrap_or_else(|_| base.clone()),
+                (None, Some(url)) => url.clone(),
+                // The flags make a fixture start whenever no URL is given.
+                (None, None) => return Err(SetupError::NoServer),
+            };
+            let client = HyperClient::new(runtime.clone(), &args.limits.client_options())?;
+            RunReport::Load(load::demo(runtime, client, args, url, live).await)
+        }
         Some(Demo::Reactive(args)) => {
             let url = match (fixture, &args.url) {
                 (Some(base), _) => fetch_core::seed_urls(base)
@@ -138,7 +180,7 @@ async fn play<R: Connect + Reactive>(
                 (None, url) => url.clone().unwrap_or_default(),
             };
             let client = client(&args.fetch)?;
-            let timeout = args.fetch.timeout;
+            let timeout = args.fetch.limits.timeout;
             RunReport::Reactive(reactive::demo(runtime, client, args, url, timeout, live).await)
         }
     })
@@ -161,25 +203,23 @@ mod tests {
 
     #[test]
     fn a_fixture_starts_only_for_a_demo_that_fetches_from_no_named_server() {
-        let latency = |args: &[&str]| fixture_latency(&parse(args));
-        assert_eq!(latency(&[]), Some(fetch_core::LESSON_LATENCY));
+        let needed = |args: &[&str]| fixture_needed(&parse(args));
+        let lesson = Some((fetch_core::LESSON_LATENCY, KeepsAlive::No));
+        assert_eq!(needed(&[]), lesson);
+        let fast = Some((Duration::from_millis(20), KeepsAlive::No));
+        assert_eq!(needed(&["--latency-ms", "20"]), fast);
+        assert_eq!(needed(&["http://127.0.0.1:1/"]), None);
+        assert_eq!(needed(&["sleep"]), None);
+        assert_eq!(needed(&["starve"]), None);
+        assert_eq!(needed(&["scale", "--count", "3"]), lesson);
+        assert_eq!(needed(&["scale", "--sleeps", "3"]), None);
         assert_eq!(
-            latency(&["--latency-ms", "20"]),
-            Some(Duration::from_millis(20))
-        );
-        assert_eq!(latency(&["http://127.0.0.1:1/"]), None);
-        assert_eq!(latency(&["sleep"]), None);
-        assert_eq!(latency(&["starve"]), None);
-        assert_eq!(
-            latency(&["scale", "--count", "3"]),
-            Some(fetch_core::LESSON_LATENCY)
-        );
-        assert_eq!(latency(&["scale", "--sleeps", "3"]), None);
-        assert_eq!(
-            latency(&["scale", "--count", "3", "--base", "http://127.0.0.1:1"]),
+            needed(&["scale", "--count", "3", "--base", "http://127.0.0.1:1"]),
             None
         );
-        assert_eq!(latency(&["reactive"]), Some(fetch_core::LESSON_LATENCY));
-        assert_eq!(latency(&["reactive", "http://127.0.0.1:1/"]), None);
+        assert_eq!(needed(&["reactive"]), lesson);
+        assert_eq!(needed(&["reactive", "http://127.0.0.1:1/"]), None);
+        assert_eq!(needed(&["load"]), Some((Duration::ZERO, KeepsAlive::Yes)));
+        assert_eq!(needed(&["load", "http://127.0.0.1:1/"]), None);
     }
 }

@@ -3,13 +3,13 @@
 
 use serde_json::Value;
 
-/// The report with what may differ between runtimes and runs removed: every timing (the
-/// `_ms` fields and `speedup`), thread ids, the census, the runtime's name and driver, and
-/// the fixture's port in URLs.
+/// The report with what may differ between runtimes and runs removed: every timing and
+/// rate (the `_ms`, `_us` and `_per_second` fields, and `speedup`), thread ids, the census,
+/// the runtime's name and driver, the peak memory, and the fixture's port in URLs.
 pub fn comparable(report: &Value) -> Value {
     let mut report = report.clone();
     if let Some(fields) = report.as_object_mut() {
-        for field in ["census", "runtime", "driver", "speedup"] {
+        for field in ["census", "runtime", "driver", "speedup", "peak_rss_kib"] {
             fields.remove(field);
         }
     }
@@ -21,7 +21,12 @@ pub fn comparable(report: &Value) -> Value {
 fn strip(value: &mut Value) {
     match value {
         Value::Object(fields) => {
-            fields.retain(|key, _| !key.ends_with("_ms") && key != "polled_on");
+            let timing = |key: &str| {
+                ["_ms", "_us", "_per_second"]
+                    .iter()
+                    .any(|t| key.ends_with(t))
+            };
+            fields.retain(|key, _| !timing(key) && key != "polled_on");
             fields.values_mut().for_each(strip);
         }
         Value::Array(items) => items.iter_mut().for_each(strip),

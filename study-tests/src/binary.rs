@@ -13,12 +13,31 @@ use serde_json::Value;
 const RUN_LIMIT: Duration = Duration::from_secs(60);
 
 /// Whether strace can trace a program here: it is installed, and ptrace is allowed. The
-/// tests that count or inject syscalls with it skip, and say so, where it cannot.
+/// tests that count or inject syscalls with it skip, and say so, where it cannot, unless
+/// `STUDY_NO_SKIP` is set (`.ci/run` sets it): then this fails their test instead, so that
+/// a check never passes unrun where it is required.
 pub fn strace_runs() -> bool {
-    Command::new("strace")
+    let runs = Command::new("strace")
         .args(["-f", "-o", "/dev/null", "true"])
         .output()
-        .is_ok_and(|output| output.status.success())
+        .is_ok_and(|output| output.status.success());
+    assert!(
+        runs || std::env::var_os("STUDY_NO_SKIP").is_none(),
+        "strace cannot trace a program here, and STUDY_NO_SKIP asks that no check be \
+         skipped: install strace (apt-get install strace) and allow ptrace"
+    );
+    runs
+}
+
+/// Runs `check` on each of `cases` at once, a thread each, and waits for all of them: for
+/// checks that mostly wait on the binary they run. A failed case fails the caller.
+pub fn each_at_once<T: Sync>(cases: &[T], check: impl Fn(&T) + Sync) {
+    thread::scope(|scope| {
+        for case in cases {
+            let check = &check;
+            scope.spawn(move || check(case));
+        }
+    });
 }
 
 /// A runtime binary under test, by path.
@@ -37,11 +56,14 @@ pub struct Output {
     /// Its peak resident set size in KiB (`VmHWM`), as last read from `/proc` before it
     /// exited. The reads are 5 ms apart, so growth in a run's last 5 ms can be missed.
     pub peak_rss_kib: u64,
+    /// How long it ran, from its start to its exit.
+    pub elapsed: Duration,
 }
 
 impl Binary {
     /// Runs the binary with `args` and waits, at most [`RUN_LIMIT`], for it to exit.
     pub fn run(self, args: &[&str]) -> Output {
+        let started = Instant::now();
         let mut child = Command::new(self.0)
             .args(args)
             .stdin(Stdio::null())
@@ -78,6 +100,7 @@ impl Binary {
             stdout: stdout.join().unwrap().unwrap(),
             stderr: stderr.join().unwrap().unwrap(),
             peak_rss_kib,
+            elapsed: started.elapsed(),
         }
     }
 

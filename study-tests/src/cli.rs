@@ -45,7 +45,19 @@ pub fn check_flags_per_subcommand(binary: Binary) {
     for flag in ["--gather", "--client", "--base", "--concurrency"] {
         assert!(help.stdout.contains(flag), "scale --help: {flag}");
     }
-    let refused: [(&[&str], &str); 5] = [
+    let help = binary.run(&["load", "--help"]);
+    for flag in [
+        "--connections",
+        "--requests",
+        "--rate",
+        "--timeout",
+        "[URL]",
+    ] {
+        assert!(help.stdout.contains(flag), "load --help: {flag}");
+    }
+    // The load demo runs hyper on the runtime's sockets: no other client.
+    assert!(!help.stdout.contains("--client"), "{}", help.stdout);
+    let refused: [(&[&str], &str); 7] = [
         (&["sleep", "--client", "isahc"], "--client"),
         (&["starve", "--timeout", "3"], "--timeout"),
         (&["--json", "sleep"], "`sleep` is a subcommand"),
@@ -57,6 +69,8 @@ pub fn check_flags_per_subcommand(binary: Binary) {
             &["scale", "--base", "http://127.0.0.1:1", "--latency-ms", "5"],
             "--latency-ms",
         ),
+        (&["load", "--client", "isahc"], "--client"),
+        (&["load", "--rate", "-5"], "--rate"),
     ];
     for (args, named) in refused {
         let bad = binary.run(args);

@@ -2,7 +2,7 @@
 //! its certificate errors, and the connect timeout.
 
 use std::net::TcpListener;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -177,16 +177,11 @@ fn check_one_sentence(context: &str, error: &str) {
     }
 }
 
-/// The flags of every run of the matrix: the client, a 2 s timeout, a 1 MB body cap.
+/// The flags of every run of the matrix: the client, and [`fixture_server::MATRIX_FLAGS`].
 fn matrix_args(client: &str) -> Vec<&str> {
-    vec![
-        "--client",
-        client,
-        "--timeout",
-        "2",
-        "--max-body",
-        "1000000",
-    ]
+    let mut args = vec!["--client", client];
+    args.extend(fixture_server::MATRIX_FLAGS);
+    args
 }
 
 /// Whether `expected` means a failed fetch for `client`.
@@ -238,7 +233,7 @@ fn check_fetch(context: &str, fetch: &Value, expected: Expect, client: &str, std
 const ROUTE_RUN_RSS_KIB: u64 = 48 * 1024;
 
 /// How many runs of the per-route check go at once (each mostly waits).
-const ROUTE_RUNS_AT_ONCE: usize = 4;
+const ROUTE_RUNS_AT_ONCE: usize = 8;
 
 /// Every route of the matrix in runs of its own, for one client: the route alone, and
 /// between two good URLs. Each run ends in time, stays under [`ROUTE_RUN_RSS_KIB`], does
@@ -275,9 +270,8 @@ fn check_route_run(binary: Binary, client: &str, path: &str, expected: Expect, u
     let context = format!("{client} {path} in {} URLs", urls.len());
     let mut args = matrix_args(client);
     args.extend(urls.iter().map(String::as_str));
-    let started = Instant::now();
     let (output, report) = binary.run_json(&args);
-    let elapsed = started.elapsed();
+    let elapsed = output.elapsed;
     // Two phases of at most one 2 s timeout each, the sleep demo (1.5 s), and a margin for
     // a busy machine.
     assert!(elapsed < Duration::from_secs(15), "{context}: {elapsed:?}");
@@ -332,7 +326,6 @@ pub fn check_fault_matrix(binary: Binary, client: &str) {
     let urls: Vec<String> = FAULTS.iter().map(|(path, _)| fixture.url(path)).collect();
     let mut args = matrix_args(client);
     args.extend(urls.iter().map(String::as_str));
-    let started = Instant::now();
     let (output, report) = binary.run_json(&args);
     assert_eq!(output.code, Some(1), "stderr:\n{}", output.stderr);
     assert_eq!(report["client"], client);
@@ -349,7 +342,7 @@ pub fn check_fault_matrix(binary: Binary, client: &str) {
         assert_eq!(fetches[10]["status"], 404);
     }
     // Four timeouts of 2 s in sequence, four at once, the sleep demo: well under 25 s.
-    let elapsed = started.elapsed();
+    let elapsed = output.elapsed;
     assert!(elapsed < Duration::from_secs(25), "{client}: {elapsed:?}");
 }
 
@@ -462,33 +455,38 @@ pub fn check_https(binary: Binary, client: &str) {
 
 /// A valid https answer whose server closes the connection without TLS's `close_notify`
 /// (as Python's `http.server` over `ssl` does): its `Content-Length` says where the body
-/// ends, so a client reads it; isahc cannot (curl's rustls backend drops the last bytes),
-/// and says so.
+/// ends, so a client reads it. isahc reads it or says why not, never less: curl's rustls
+/// backend drops the last bytes it decrypted when the close comes in the same read as
+/// them, which depends on timing (under load, the close often comes in a read of its own).
 pub fn check_https_without_close_notify(binary: Binary, client: &str) {
     let pki = pki::TestPki::new();
     let server = Fixture::start_tls(Duration::ZERO, &pki.good).unwrap();
     let url = server.url("/hostile/no-close-notify");
     let (output, report) = binary.run_json(&["--client", client, "--ca-cert", pki.ca_path(), &url]);
-    let fetch = &report["concurrent"]["fetches"][0];
-    if client == "isahc" {
-        assert_eq!(output.code, Some(1), "{client} {url}: {}", output.stderr);
-        let error = fetch["error"].as_str().unwrap_or_else(|| panic!("{fetch}"));
-        assert!(
-            error.starts_with(
-                "response cut short: the https connection ended without TLS close_notify or \
-                 broke (curl error 56)"
-            ),
-            "{error}"
+    let mut failed = false;
+    for phase in ["concurrent", "sequential"] {
+        let fetch = &report[phase]["fetches"][0];
+        if client == "isahc" && !fetch["error"].is_null() {
+            let error = fetch["error"].as_str().unwrap();
+            assert!(
+                error.starts_with(
+                    "response cut short: the https connection ended without TLS close_notify \
+                     or broke (curl error 56)"
+                ),
+                "{error}"
+            );
+            check_one_sentence(&url, error);
+            failed = true;
+            continue;
+        }
+        assert_eq!(
+            fetch["bytes"],
+            fixture_server::HOSTILE_BODY_BYTES,
+            "{client} {phase}: {fetch}"
         );
-        check_one_sentence(&url, error);
-        return;
     }
-    assert_eq!(output.code, Some(0), "{client} {url}: {}", output.stderr);
-    assert_eq!(
-        fetch["bytes"],
-        fixture_server::HOSTILE_BODY_BYTES,
-        "{client}: {fetch}"
-    );
+    let code = if failed { 1 } else { 0 };
+    assert_eq!(output.code, Some(code), "{client} {url}: {}", output.stderr);
 }
 
 /// A connection that never completes ends at `--connect-timeout` (hyper and isahc), or at
@@ -526,7 +524,6 @@ pub fn check_connect_timeout(binary: Binary, client: &str) {
         "3",
         url.as_str(),
     ];
-    let started = Instant::now();
     let (output, report) = binary.run_json(&args);
     assert_eq!(output.code, Some(1), "{client}: {}", output.stderr);
     let error = report["concurrent"]["fetches"][0]["error"]
@@ -537,5 +534,5 @@ pub fn check_connect_timeout(binary: Binary, client: &str) {
         _ => "connecting timed out after 1 s",
     };
     assert!(error.starts_with(expected), "{client}: {error}");
-    assert!(started.elapsed() < Duration::from_secs(20), "{client}");
+    assert!(output.elapsed < Duration::from_secs(20), "{client}");
 }

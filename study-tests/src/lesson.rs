@@ -3,11 +3,12 @@
 
 use serde_json::Value;
 
+use fetch_core::ClientKind;
 use fetch_core::census::UNKNOWN_HELPER;
 use fixture_server::DOCUMENTS;
 
 use crate::sleep::check_sleep_demo;
-use crate::{Binary, workspace};
+use crate::{Binary, binary, workspace};
 
 /// The default run: the four documents from the built-in fixture, concurrently and in
 /// sequence, with the right byte counts; concurrent well under sequential; the sleep demo;
@@ -105,16 +106,13 @@ pub fn check_text_output(binary: Binary) {
     );
 }
 
-/// The clients every runtime binary offers.
-pub const CLIENTS: [&str; 3] = ["hyper", "isahc", "surf"];
-
 /// The census matches the README's table for every client: the helper threads that this
 /// runtime and client need, by kernel name, are the ones the table lists, and the census
 /// can say what each one is for. Whatever the client, the runtime polls every fetch future
 /// on its one thread.
 pub fn check_census_matches_the_readme(binary: Binary) {
     let table = workspace::readme_census(workspace::LESSON_CENSUS);
-    for client in CLIENTS {
+    binary::each_at_once(&ClientKind::ALL_NAMES, |&client| {
         let (output, report) = binary.run_json(&["--client", client, "--latency-ms", "100"]);
         assert_eq!(output.code, Some(0), "{client}: {}", output.stderr);
         assert_eq!(report["client"], client);
@@ -136,34 +134,37 @@ pub fn check_census_matches_the_readme(binary: Binary) {
             );
         }
         check_one_thread(&report);
-    }
+    });
 }
 
 /// No busy loop: while the concurrent fetches wait for the server, the executor's thread
 /// sleeps. For every client and gather mode, it uses under a quarter of the phase's wall
 /// time (a few milliseconds here; a task woken on every poll would use nearly all of it).
 pub fn check_no_busy_loop(binary: Binary) {
-    for client in CLIENTS {
-        for gather in ["join", "spawn"] {
-            let args = [
-                "--client",
-                client,
-                "--gather",
-                gather,
-                "--latency-ms",
-                "300",
-            ];
-            let (output, report) = binary.run_json(&args);
-            assert_eq!(output.code, Some(0), "{client} {gather}: {}", output.stderr);
-            let phase = &report["concurrent"];
-            let cpu = phase["cpu_ms"].as_f64().unwrap();
-            let wall = phase["total_ms"].as_f64().unwrap();
-            assert!(
-                cpu < 0.25 * wall,
-                "{client} {gather}: the executor used {cpu:.0} ms of CPU in {wall:.0} ms"
-            );
-        }
-    }
+    let runs: Vec<(&str, &str)> = ClientKind::ALL_NAMES
+        .iter()
+        .flat_map(|client| ["join", "spawn"].map(|gather| (*client, gather)))
+        .collect();
+    // CPU time, not wall time, is what this asserts on: the runs can go at once.
+    binary::each_at_once(&runs, |&(client, gather)| {
+        let args = [
+            "--client",
+            client,
+            "--gather",
+            gather,
+            "--latency-ms",
+            "300",
+        ];
+        let (output, report) = binary.run_json(&args);
+        assert_eq!(output.code, Some(0), "{client} {gather}: {}", output.stderr);
+        let phase = &report["concurrent"];
+        let cpu = phase["cpu_ms"].as_f64().unwrap();
+        let wall = phase["total_ms"].as_f64().unwrap();
+        assert!(
+            cpu < 0.25 * wall,
+            "{client} {gather}: the executor used {cpu:.0} ms of CPU in {wall:.0} ms"
+        );
+    });
 }
 
 /// The runtime crate's `examples/gather.rs`, the file a learner reads first: it runs

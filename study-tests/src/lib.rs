@@ -18,6 +18,7 @@ pub mod binary;
 pub mod cli;
 pub mod faults;
 pub mod lesson;
+pub mod load;
 pub mod pki;
 pub mod reactive;
 pub mod scale;
@@ -26,7 +27,8 @@ pub mod sleep;
 pub mod starve;
 pub mod workspace;
 
-pub use binary::{Binary, Output, strace_runs};
+pub use binary::{Binary, Output, each_at_once, strace_runs};
+pub use fetch_core::ClientKind;
 
 /// Makes every check of this crate a `#[test]` of one runtime binary, given its path:
 /// `study_tests::runtime_tests!(env!("CARGO_BIN_EXE_runtime-tokio"));`
@@ -118,16 +120,16 @@ macro_rules! runtime_tests {
 
         #[test]
         fn every_client_meets_https_without_close_notify() {
-            for client in $crate::lesson::CLIENTS {
-                $crate::faults::check_https_without_close_notify(BINARY, client);
-            }
+            $crate::each_at_once(&$crate::ClientKind::ALL_NAMES, |client| {
+                $crate::faults::check_https_without_close_notify(BINARY, client)
+            });
         }
 
         #[test]
         fn a_connection_that_never_completes_times_out() {
-            for client in $crate::lesson::CLIENTS {
-                $crate::faults::check_connect_timeout(BINARY, client);
-            }
+            $crate::each_at_once(&$crate::ClientKind::ALL_NAMES, |client| {
+                $crate::faults::check_connect_timeout(BINARY, client)
+            });
         }
 
         #[test]
@@ -168,6 +170,16 @@ macro_rules! runtime_tests {
         #[test]
         fn thousands_of_fetches_at_once_lose_nothing() {
             $crate::scale::check_thousands_at_once_lose_nothing(BINARY);
+        }
+
+        #[test]
+        fn kept_alive_connections_carry_every_request() {
+            $crate::load::check_load_keeps_connections_alive(BINARY);
+        }
+
+        #[test]
+        fn a_server_that_closes_each_connection_costs_reconnects_only() {
+            $crate::load::check_load_reconnects_to_a_server_that_closes(BINARY);
         }
 
         #[test]

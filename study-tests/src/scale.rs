@@ -97,7 +97,8 @@ pub fn check_out_of_files(binary: Binary) {
 /// Thousands of fetches at once lose none: the server runs in this test's process, the
 /// client in the binary's, and every fetch succeeds, with every client (hyper with both
 /// gather modes). 3,000 is past the 1,024 descriptors that curl could use before isahc's
-/// connections were capped.
+/// fetches in flight were capped; and isahc's queue of fetches does not count against
+/// their connect timeout.
 pub fn check_thousands_at_once_lose_nothing(binary: Binary) {
     let fixture = Fixture::start(0, Duration::from_millis(200)).unwrap();
     let base = fixture.url("");
@@ -122,4 +123,22 @@ pub fn check_thousands_at_once_lose_nothing(binary: Binary) {
             "{context}: {report}"
         );
     }
+    // isahc keeps 500 fetches in flight: of 2,000 at a 1 s latency, the last 500 wait 3 s
+    // for their turn, past a 2 s connect timeout, which counts the connecting only.
+    let slow = Fixture::start(0, Duration::from_secs(1)).unwrap();
+    let base = slow.url("");
+    let args = [
+        "scale",
+        "--count",
+        "2000",
+        "--base",
+        &base,
+        "--client",
+        "isahc",
+        "--connect-timeout",
+        "2",
+    ];
+    let (output, report) = binary.run_json(&args);
+    assert_eq!(output.code, Some(0), "isahc's queue: {}", output.stderr);
+    assert_eq!(report["succeeded"], 2000, "isahc's queue: {report}");
 }

@@ -1,28 +1,13 @@
-//! The one list of runtimes, and what the README says of them.
+//! The one list of runtimes (study-workspace), and what the README says of them.
 //!
-//! A runtime crate is a workspace member named `runtime-*`. Its `Cargo.toml` says, under
-//! `[package.metadata.study]`, the runtime's name in reports (`runtime = "tokio"`) and
-//! whether it can fetch (`fetches = false` for the minimal executor, which has no I/O
-//! reactor). The agreement test, the comparison and the README's census table are each
-//! checked against this list, so a new runtime crate that one of them leaves out fails a
+//! The agreement test, the README's census tables and each crate's per-runtime files are
+//! checked against that list, so a new runtime crate that one of them leaves out fails a
 //! test instead of silently missing from the study.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use serde_json::Value;
-
-/// One runtime crate of the workspace.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct RuntimeCrate {
-    /// The package's name, such as `runtime-tokio`.
-    pub package: String,
-    /// The runtime's name in reports, such as `tokio`.
-    pub runtime: String,
-    /// Whether it plays the demos that fetch (the lesson, reactive, scale).
-    pub fetches: bool,
-}
+pub use study_workspace::RuntimeCrate;
 
 /// The workspace's root folder.
 pub fn root() -> PathBuf {
@@ -32,42 +17,12 @@ pub fn root() -> PathBuf {
         .to_owned()
 }
 
-/// Every runtime crate of the workspace, by package name, from `cargo metadata`.
+/// Every runtime crate of the workspace, by package name, from `cargo metadata`: the
+/// study's one list (study-workspace).
 pub fn runtime_crates() -> Vec<RuntimeCrate> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let output = Command::new(cargo)
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--no-deps",
-            "--offline",
-        ])
-        .current_dir(root())
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "cargo metadata failed");
-    let metadata: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let mut crates: Vec<RuntimeCrate> = metadata["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["name"].as_str().unwrap().starts_with("runtime-"))
-        .map(|package| {
-            let name = package["name"].as_str().unwrap();
-            let study = &package["metadata"]["study"];
-            let runtime = study["runtime"].as_str().unwrap_or_else(|| {
-                panic!("{name}/Cargo.toml has no [package.metadata.study] runtime = \"…\"")
-            });
-            RuntimeCrate {
-                package: name.to_owned(),
-                runtime: runtime.to_owned(),
-                fetches: study["fetches"].as_bool().unwrap_or(true),
-            }
-        })
-        .collect();
-    crates.sort();
-    crates
+    study_workspace::Workspace::read(&root())
+        .unwrap_or_else(|err| panic!("{err}"))
+        .runtimes
 }
 
 /// The folders of the workspace's root named `runtime-*`: a second source, so that a

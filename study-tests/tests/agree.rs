@@ -14,7 +14,7 @@ use std::time::Duration;
 use clap::Parser;
 use serde_json::Value;
 
-use fetch_core::{Cli, RunReport};
+use fetch_core::{Cli, ClientKind, RunReport};
 use fixture_server::Fixture;
 use study_tests::agreement::{assert_agree, comparable};
 use study_tests::workspace;
@@ -128,6 +128,15 @@ fn the_reactive_demo_agrees() {
 }
 
 #[test]
+fn the_load_demo_agrees() {
+    let args = ["load", "--json", "--connections", "4", "--requests", "400"];
+    let reports = reports(&args);
+    assert_eq!(reports[0].1["succeeded"], 400);
+    assert_eq!(reports[0].1["connections_opened"], 4);
+    assert_agree(&reports);
+}
+
+#[test]
 fn every_runtime_crate_is_in_the_agreement_test() {
     let crates = workspace::runtime_crates();
     let names = |fetches: bool| -> Vec<String> {
@@ -164,7 +173,7 @@ fn every_runtime_that_fetches_has_its_rows_in_the_readme_census() {
                 .iter()
                 .any(|(r, c, _)| *r == runtime.runtime && c == client)
         };
-        for client in study_tests::lesson::CLIENTS {
+        for client in ClientKind::ALL_NAMES {
             assert!(
                 has(&lesson, client),
                 "README's lesson census has no row for {} with {client}",
@@ -175,6 +184,109 @@ fn every_runtime_that_fetches_has_its_rows_in_the_readme_census() {
             has(&reactive, "hyper"),
             "README's reactive census has no row for {}",
             runtime.runtime
+        );
+    }
+}
+
+/// What each runtime crate that fetches must have, beside its `Cargo.toml` metadata: the
+/// files every runtime crate has (ARCHITECTURE.md's checklist), each named here once.
+const PER_RUNTIME_FILES: [(&str, &str); 7] = [
+    ("src/lib.rs", "the runtime's handle and `run`"),
+    ("src/main.rs", "the thin binary"),
+    (
+        "tests/lesson.rs",
+        "every check of study-tests, through `study_tests::runtime_tests!`",
+    ),
+    (
+        "examples/gather.rs",
+        "the seed's two cells, the first file a learner reads",
+    ),
+    ("examples/will_wake.rs", "the waker finding"),
+    ("benches/micro.rs", "the micro-benchmarks"),
+    (
+        "benches/sentinel.rs",
+        "CPU per fetch and per sleep against the previous run",
+    ),
+];
+
+#[test]
+fn every_runtime_crate_has_its_files_and_its_asyncio_column() {
+    let root = workspace::root();
+    let asyncio = std::fs::read_to_string(root.join("docs/ASYNCIO.md")).unwrap();
+    let header = asyncio
+        .lines()
+        .find(|line| line.starts_with("| asyncio |"))
+        .expect("docs/ASYNCIO.md has its table, headed | asyncio | …");
+    let columns: Vec<&str> = header.trim_matches('|').split('|').map(str::trim).collect();
+    let mut missing = Vec::new();
+    for runtime in workspace::runtime_crates().iter().filter(|c| c.fetches) {
+        for (file, what) in PER_RUNTIME_FILES {
+            let path = root.join(&runtime.package).join(file);
+            if !path.exists() {
+                missing.push(format!("{}/{file} ({what})", runtime.package));
+            }
+        }
+        let lesson = root.join(&runtime.package).join("tests/lesson.rs");
+        let runs_the_checks = std::fs::read_to_string(&lesson)
+            .is_ok_and(|text| text.contains("study_tests::runtime_tests!"));
+        if lesson.exists() && !runs_the_checks {
+            missing.push(format!(
+                "{}/tests/lesson.rs does not call study_tests::runtime_tests!",
+                runtime.package
+            ));
+        }
+        if !columns.contains(&runtime.runtime.as_str()) {
+            missing.push(format!(
+                "a column for {} in docs/ASYNCIO.md's table",
+                runtime.runtime
+            ));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "missing for a runtime crate (see ARCHITECTURE.md, adding a runtime):\n{}",
+        missing.join("\n")
+    );
+}
+
+/// The names of the functions `source` defines, in order.
+fn function_names(source: &str) -> Vec<String> {
+    source
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim_start();
+            let line = line.strip_prefix("pub ").unwrap_or(line);
+            let line = line.strip_prefix("async ").unwrap_or(line);
+            let name = line.strip_prefix("fn ")?;
+            Some(name.split(['(', '<']).next()?.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn the_runtime_crates_define_the_same_functions_in_the_same_order() {
+    let root = workspace::root();
+    let crates: Vec<(String, Vec<String>)> = workspace::runtime_crates()
+        .iter()
+        .filter(|c| c.fetches)
+        .map(|c| {
+            let source = std::fs::read_to_string(root.join(&c.package).join("src/lib.rs"));
+            (c.package.clone(), function_names(&source.unwrap()))
+        })
+        .collect();
+    // What one runtime alone needs comes after the shared items: compare the shared ones.
+    let shared = |names: &[String]| -> Vec<String> {
+        let in_all = |name: &String| crates.iter().all(|(_, theirs)| theirs.contains(name));
+        names.iter().filter(|name| in_all(name)).cloned().collect()
+    };
+    let (first, first_names) = &crates[0];
+    assert!(shared(first_names).len() > 10, "{first}: {first_names:?}");
+    for (package, names) in &crates[1..] {
+        assert_eq!(
+            shared(names),
+            shared(first_names),
+            "{package}/src/lib.rs and {first}/src/lib.rs define their shared functions in \
+             another order"
         );
     }
 }

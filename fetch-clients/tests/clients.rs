@@ -1,0 +1,183 @@
+//! Each client against the fixture server, without a runtime binary: the exact bytes of a
+//! document, a status and a redirect handed back for the session to judge, a body cut
+//! short, a refused connection and a body cap, each as the study's own error. The runtime
+//! under the clients is smol, through a `Connect` of this file's own, so that
+//! fetch-clients is checked on its own.
+//!
+//! Run with: `cargo test -p fetch-clients`
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test: a failed unwrap is a failed test"
+)]
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::LocalBoxFuture;
+use rustls::pki_types::ServerName;
+use smol_hyper::rt::FuturesIo;
+use url::Url;
+
+use fetch_clients::{Connect, HyperClient, IsahcClient, SurfClient};
+use fetch_core::{ClientOptions, Fetch, FetchError, Fetched, Runtime};
+use fixture_server::{DOCUMENTS, Fixture};
+
+/// smol, as little as the clients need of a runtime: its sockets and its timer.
+#[derive(Debug, Clone)]
+struct Smol;
+
+impl Runtime for Smol {
+    fn name(&self) -> &'static str {
+        "smol"
+    }
+
+    fn driver(&self) -> &'static str {
+        "epoll (async-io)"
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        smol::Timer::after(duration).await;
+    }
+
+    async fn gather_spawn<T: 'static>(&self, futures: Vec<LocalBoxFuture<'static, T>>) -> Vec<T> {
+        futures::future::join_all(futures).await
+    }
+
+    async fn yield_now(&self) {
+        smol::future::yield_now().await;
+    }
+
+    async fn spawn_blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> T {
+        smol::unblock(work).await
+    }
+
+    async fn ready_loop(&self, _duration: Duration) -> u64 {
+        0
+    }
+}
+
+impl Connect for Smol {
+    type Io = FuturesIo<smol::net::TcpStream>;
+    type TlsIo = FuturesIo<futures_rustls::client::TlsStream<smol::net::TcpStream>>;
+
+    async fn resolve(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+        smol::net::resolve((host, port)).await
+    }
+
+    async fn connect(&self, addr: SocketAddr) -> io::Result<Self::Io> {
+        Ok(FuturesIo::new(smol::net::TcpStream::connect(addr).await?))
+    }
+
+    async fn connect_tls(
+        &self,
+        addr: SocketAddr,
+        name: ServerName<'static>,
+        tls: Arc<rustls::ClientConfig>,
+    ) -> io::Result<Self::TlsIo> {
+        let stream = smol::net::TcpStream::connect(addr).await?;
+        let stream = futures_rustls::TlsConnector::from(tls)
+            .connect(name, stream)
+            .await?;
+        Ok(FuturesIo::new(stream))
+    }
+}
+
+/// Fetches `url` with `client`, on smol.
+fn fetch(client: &impl Fetch, url: &str) -> Result<Fetched, FetchError> {
+    let url = Url::parse(url).unwrap();
+    smol::block_on(client.fetch(&url))
+}
+
+/// The checks, for one client.
+fn check(client: &impl Fetch, fixture: &Fixture) {
+    let name = client.name();
+    let (path, size) = DOCUMENTS[1];
+    let fetched = fetch(client, &fixture.url(path)).unwrap();
+    assert_eq!(
+        (fetched.status, fetched.bytes),
+        (200, size as u64),
+        "{name}"
+    );
+
+    // A status is the session's to judge: the client hands it back, with its body.
+    let fetched = fetch(client, &fixture.url("/status/404")).unwrap();
+    assert_eq!(
+        (fetched.status, fetched.bytes),
+        (404, "status 404\n".len() as u64),
+        "{name}"
+    );
+    // A redirect is the session's to follow: the client hands back its Location.
+    let fetched = fetch(client, &fixture.url("/redirect/0")).unwrap();
+    assert_eq!(fetched.status, 302, "{name}");
+    assert_eq!(fetched.location.as_deref(), Some("/doc/0"), "{name}");
+
+    let err = fetch(client, &fixture.url("/fault/truncated")).unwrap_err();
+    assert!(matches!(err, FetchError::Truncated(_)), "{name}: {err}");
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let err = fetch(client, &format!("http://{closed}/")).unwrap_err();
+    assert!(
+        err.to_string().starts_with("cannot connect to"),
+        "{name}: {err}"
+    );
+
+    let err = fetch(client, &fixture.url("/fault/endless")).unwrap_err();
+    assert!(
+        matches!(err, FetchError::BodyTooLarge { max: 100_000 }),
+        "{name}: {err}"
+    );
+}
+
+/// The options every client is built with here: a 100 KB body cap.
+fn options() -> ClientOptions {
+    ClientOptions {
+        max_body: 100_000,
+        ..ClientOptions::default()
+    }
+}
+
+#[test]
+fn hyper_fetches_on_the_runtimes_own_sockets() {
+    let fixture = Fixture::start(0, Duration::ZERO).unwrap();
+    check(&HyperClient::new(Smol, &options()).unwrap(), &fixture);
+}
+
+#[test]
+fn isahc_fetches_on_curls_thread() {
+    let fixture = Fixture::start(0, Duration::ZERO).unwrap();
+    check(&IsahcClient::new(&options()).unwrap(), &fixture);
+}
+
+#[test]
+fn surf_fetches_on_async_stds_sockets() {
+    let fixture = Fixture::start(0, Duration::ZERO).unwrap();
+    check(&SurfClient::new(&options()).unwrap(), &fixture);
+}
+
+#[test]
+fn a_ca_cert_that_cannot_be_read_is_refused_by_name() {
+    let options = ClientOptions {
+        ca_cert: Some("/nonexistent/ca.pem".into()),
+        ..ClientOptions::default()
+    };
+    let errors = [
+        HyperClient::new(Smol, &options).unwrap_err().to_string(),
+        IsahcClient::new(&options).unwrap_err().to_string(),
+        SurfClient::new(&options).unwrap_err().to_string(),
+    ];
+    for err in errors {
+        assert!(
+            err.starts_with("cannot use --ca-cert /nonexistent/ca.pem: "),
+            "{err}"
+        );
+    }
+}

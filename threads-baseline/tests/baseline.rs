@@ -1,0 +1,59 @@
+//! The threads baseline through its real binary: every fetch on a thread of its own, all
+//! at once; and a server that refuses, counted as errors with the exit code 1.
+//!
+//! Run with: `cargo test -p threads-baseline`
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test: a failed unwrap is a failed test"
+)]
+
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use fixture_server::Fixture;
+
+/// Runs the baseline with `args` and `--json`, and parses its report.
+fn run(args: &[&str]) -> (Option<i32>, Value) {
+    let output = Command::new(env!("CARGO_BIN_EXE_threads-baseline"))
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let report = serde_json::from_str(&stdout).unwrap_or_else(|err| {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        panic!("not a JSON report ({err}):\n{stdout}\n{stderr}")
+    });
+    (output.status.code(), report)
+}
+
+#[test]
+fn every_fetch_runs_at_once_on_a_thread_of_its_own() {
+    let fixture = Fixture::start(0, Duration::from_millis(200)).unwrap();
+    let base = fixture.url("");
+    let (code, report) = run(&["--count", "50", "--base", &base]);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["runtime"], "threads");
+    assert_eq!(report["client"], "ureq");
+    assert_eq!(report["succeeded"], 50, "{report}");
+    assert_eq!(report["errors"], serde_json::json!({}), "{report}");
+    // Fifty fetches of 200 ms each, at once: about 0.2 s, far from the 10 s in turn.
+    let fetch_ms = report["fetch_ms"].as_f64().unwrap();
+    assert!(fetch_ms < 5_000.0, "50 fetches at once took {fetch_ms} ms");
+}
+
+#[test]
+fn a_refused_connection_is_counted_and_the_exit_code_says_so() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let (code, report) = run(&["--count", "3", "--base", &format!("http://{closed}")]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(report["succeeded"], 0, "{report}");
+    let errors = report["errors"].as_object().unwrap();
+    assert_eq!(errors.values().map(|n| n.as_u64().unwrap()).sum::<u64>(), 3);
+}
