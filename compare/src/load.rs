@@ -279,6 +279,10 @@ pub(crate) struct LoadRow {
     pub(crate) p99_us: Option<u64>,
     pub(crate) p999_us: Option<u64>,
     pub(crate) max_us: Option<u64>,
+    /// In the open loop, how late the median and the 99th percentile request were sent
+    /// after they were due, µs, where the client tells.
+    pub(crate) sent_late_p50_us: Option<u64>,
+    pub(crate) sent_late_p99_us: Option<u64>,
     /// Connections the client opened, where it tells.
     pub(crate) opened: Option<u64>,
     /// Connections the server accepted during the run (its own count).
@@ -496,6 +500,8 @@ fn run_runtime(
         p99_us: Some(latency.p99),
         p999_us: Some(latency.p999),
         max_us: Some(latency.max),
+        sent_late_p50_us: report.sent_late_us.as_ref().map(|late| late.p50),
+        sent_late_p99_us: report.sent_late_us.as_ref().map(|late| late.p99),
         opened: Some(report.connections_opened),
         accepted: Some(accepted),
         server_cpu_share,
@@ -544,6 +550,8 @@ fn run_wrk(server: &LoadServer, connections: u64, seconds: u64) -> anyhow::Resul
         p99_us: Some(number("p99")),
         p999_us: Some(number("p999")),
         max_us: Some(number("max")),
+        sent_late_p50_us: None,
+        sent_late_p99_us: None,
         opened: None,
         accepted: Some(accepted),
         server_cpu_share,
@@ -591,6 +599,8 @@ fn run_h2load(
         p99_us: None,
         p999_us: None,
         max_us: Some(summary.max_us),
+        sent_late_p50_us: None,
+        sent_late_p99_us: None,
         opened: None,
         accepted: Some(accepted),
         server_cpu_share,
@@ -682,6 +692,8 @@ fn run_aiohttp(server: &LoadServer, connections: u64, requests: u64) -> anyhow::
         p99_us: None,
         p999_us: None,
         max_us: None,
+        sent_late_p50_us: None,
+        sent_late_p99_us: None,
         opened: None,
         accepted: Some(accepted),
         server_cpu_share,

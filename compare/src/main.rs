@@ -11,6 +11,7 @@
 mod lesson;
 mod load;
 mod measure;
+mod profile;
 mod reliability;
 mod runs;
 mod scale;
@@ -61,6 +62,13 @@ enum Step {
     /// Runs every runtime and client against the fault matrix's routes (the polite faults
     /// and the hostile server's) and prints the table of docs/RELIABILITY.md.
     Reliability,
+    /// Profiles each runtime's user CPU under the load step's closed loop with `perf
+    /// record`, and prints it by layer (executor, I/O driver, timers, hyper, …).
+    Profile,
+    /// Runs the load step alone (steady load on kept-alive connections, beside wrk, h2load
+    /// and aiohttp) and prints its tables; `--full` runs every K, both rates and both
+    /// servers.
+    Load,
     /// Runs one command and prints its measurements as JSON.
     #[command(hide = true)]
     Measure {
@@ -91,6 +99,8 @@ fn main() -> ExitCode {
     let outcome = match &args.step {
         Some(Step::Measure { command }) => measure::measure_and_print(command),
         Some(Step::Reliability) => reliability(),
+        Some(Step::Load) => load_alone(&args),
+        Some(Step::Profile) => profile(),
         None => compare(&args),
     };
     match outcome {
@@ -107,6 +117,63 @@ fn reliability() -> anyhow::Result<()> {
     let binaries = Binaries::build()?;
     let server = Server::start(&binaries.bin.join("fixture-server"), 20)?;
     println!("{}", reliability::table(&binaries.runtimes, &server)?);
+    Ok(())
+}
+
+/// Builds the binaries and prints where each runtime's user CPU goes under load.
+fn profile() -> anyhow::Result<()> {
+    let binaries = Binaries::build()?;
+    let fixture = binaries.bin.join("fixture-server");
+    println!("{}", profile::table(&binaries.runtimes, &fixture)?);
+    Ok(())
+}
+
+/// Builds the binaries and runs the load step alone, and prints its tables.
+fn load_alone(args: &Args) -> anyhow::Result<()> {
+    let binaries = Binaries::build()?;
+    let mut report = Comparison::default();
+    run_load(args, &binaries, &mut report)?;
+    let names: Vec<String> = binaries
+        .runtimes
+        .iter()
+        .map(|(name, _)| name.clone())
+        .collect();
+    report.check_targets(&[], 0, &names);
+    println!("{}", report.markdown(1));
+    Ok(())
+}
+
+/// The load step, with the plan `--full` and `--quick` choose, into `report`.
+fn run_load(args: &Args, binaries: &Binaries, report: &mut Comparison) -> anyhow::Result<()> {
+    let plan = if args.full {
+        load::Plan {
+            connections: vec![1, 10, 100],
+            requests: 100_000,
+            seconds: 5,
+            full: true,
+        }
+    } else if args.quick {
+        load::Plan {
+            connections: vec![10],
+            requests: 5_000,
+            seconds: 1,
+            full: false,
+        }
+    } else {
+        load::Plan {
+            connections: vec![100],
+            requests: 50_000,
+            seconds: 2,
+            full: false,
+        }
+    };
+    let start = std::time::Instant::now();
+    let fixture = binaries.bin.join("fixture-server");
+    let load = load::measure(&binaries.runtimes, &fixture, &plan, |what| {
+        eprintln!("    [{} s] {what}", start.elapsed().as_secs());
+    })?;
+    report.load = load.rows;
+    report.notes.extend(load.notes);
     Ok(())
 }
 
@@ -172,35 +239,7 @@ fn compare(args: &Args) -> anyhow::Result<()> {
     }
 
     steps.next("load: every runtime and peer on kept-alive connections");
-    let plan = if args.full {
-        load::Plan {
-            connections: vec![1, 10, 100],
-            requests: 100_000,
-            seconds: 5,
-            full: true,
-        }
-    } else if args.quick {
-        load::Plan {
-            connections: vec![10],
-            requests: 5_000,
-            seconds: 1,
-            full: false,
-        }
-    } else {
-        load::Plan {
-            connections: vec![100],
-            requests: 50_000,
-            seconds: 2,
-            full: false,
-        }
-    };
-    let start = std::time::Instant::now();
-    let fixture = binaries.bin.join("fixture-server");
-    let load = load::measure(runtimes, &fixture, &plan, |what| {
-        eprintln!("    [{} s] {what}", start.elapsed().as_secs());
-    })?;
-    report.load = load.rows;
-    report.notes.extend(load.notes);
+    run_load(args, &binaries, &mut report)?;
 
     let names: Vec<String> = runtimes.iter().map(|(name, _)| name.clone()).collect();
     report.check_targets(counts, sleeps, &names);

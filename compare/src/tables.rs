@@ -160,81 +160,87 @@ impl Comparison {
     /// The tables and the targets, as markdown.
     pub(crate) fn markdown(&self, runs: usize) -> String {
         let mut out = format!("Median of {runs} run(s) each.\n\n");
-        out.push_str(&format!(
-            "### The lesson: 4 documents, {LESSON_LATENCY_MS} ms latency each\n\n\
-             | runtime | client | gather | concurrent s | sequential s | speedup | \
-             concurrent / ideal | CPU ms | peak RSS MB | threads |\n\
-             | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
-        ));
-        for r in &self.lesson {
+        if !self.lesson.is_empty() {
             out.push_str(&format!(
-                "| {} | {} | {} | {:.3} | {:.3} | {:.2} | {:.2} | {:.0} | {:.1} | {:.0} |{}\n",
-                r.runtime,
-                r.client,
-                r.gather,
-                r.concurrent_s,
-                r.sequential_s,
-                r.speedup,
-                r.concurrent_over_ideal,
-                r.cpu_ms,
-                r.peak_rss_mb,
-                r.peak_threads,
-                failed_note(r.failed_runs),
+                "### The lesson: 4 documents, {LESSON_LATENCY_MS} ms latency each\n\n\
+                 | runtime | client | gather | concurrent s | sequential s | speedup | \
+                 concurrent / ideal | CPU ms | peak RSS MB | threads |\n\
+                 | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
             ));
-        }
-        out.push_str(&format!(
-            "\n### Cost model: N documents of 1 KiB at once, {SCALE_LATENCY_MS} ms latency each\n\n\
-             CPU and syscalls per fetch are the client process's, all threads; KB per fetch is \
-             (peak RSS at N - peak RSS at 1) / (N - 1); server CPU is the fixture server's \
-             (its own process) during the run.\n\n\
-             | runtime | client | N | total s | total / ideal | failed | user µs/fetch | \
-             sys µs/fetch | syscalls/fetch | KB/fetch | server CPU ms | peak RSS MB | threads |\n\
-             | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
-        ));
-        for r in &self.scale {
-            let syscalls = r
-                .syscalls_per_fetch
-                .map_or_else(|| "-".to_owned(), |n| format!("{n:.1}"));
-            out.push_str(&format!(
-                "| {} | {} | {} | {:.3} | {:.2} | {:.0} | {:.1} | {:.1} | {syscalls} | {:.1} | {:.0} | {:.1} | {:.0} |\n",
-                r.runtime,
-                r.client,
-                r.count,
-                r.fetch_s,
-                r.over_ideal,
-                r.failed_fetches,
-                r.user_us_per_fetch,
-                r.sys_us_per_fetch,
-                r.kb_per_fetch,
-                r.server_cpu_ms,
-                r.peak_rss_mb,
-                r.peak_threads,
-            ));
-        }
-        let errors: Vec<&String> = self.scale.iter().flat_map(|r| &r.errors).collect();
-        if !errors.is_empty() {
-            out.push_str("\nErrors seen at scale:\n\n");
-            for error in errors {
-                out.push_str(&format!("- {error}\n"));
+            for r in &self.lesson {
+                out.push_str(&format!(
+                    "| {} | {} | {} | {:.3} | {:.3} | {:.2} | {:.2} | {:.0} | {:.1} | {:.0} |{}\n",
+                    r.runtime,
+                    r.client,
+                    r.gather,
+                    r.concurrent_s,
+                    r.sequential_s,
+                    r.speedup,
+                    r.concurrent_over_ideal,
+                    r.cpu_ms,
+                    r.peak_rss_mb,
+                    r.peak_threads,
+                    failed_note(r.failed_runs),
+                ));
             }
         }
-        out.push_str(
-            "\n### Gathered sleeps of 1 s\n\n\
-             | runtime | gather | sleeps | total s | peak RSS MB | RSS with 1 sleep MB | bytes per sleep | CPU ms |\n\
-             | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n",
-        );
-        for r in &self.sleeps {
+        if !self.scale.is_empty() {
             out.push_str(&format!(
-                "| {} | {} | {} | {:.3} | {:.1} | {:.1} | {:.0} | {:.0} |\n",
-                r.runtime,
-                r.gather,
-                r.sleeps,
-                r.total_s,
-                r.peak_rss_mb,
-                r.baseline_rss_mb,
-                r.bytes_per_sleep,
-                r.cpu_ms
+                "\n### Cost model: N documents of 1 KiB at once, {SCALE_LATENCY_MS} ms latency each\n\n\
+                 CPU and syscalls per fetch are the client process's, all threads; KB per fetch is \
+                 (peak RSS at N - peak RSS at 1) / (N - 1); server CPU is the fixture server's \
+                 (its own process) during the run.\n\n\
+                 | runtime | client | N | total s | total / ideal | failed | user µs/fetch | \
+                 sys µs/fetch | syscalls/fetch | KB/fetch | server CPU ms | peak RSS MB | threads |\n\
+                 | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
             ));
+            for r in &self.scale {
+                let syscalls = r
+                    .syscalls_per_fetch
+                    .map_or_else(|| "-".to_owned(), |n| format!("{n:.1}"));
+                out.push_str(&format!(
+                    "| {} | {} | {} | {:.3} | {:.2} | {:.0} | {:.1} | {:.1} | {syscalls} | {:.1} | {:.0} | {:.1} | {:.0} |\n",
+                    r.runtime,
+                    r.client,
+                    r.count,
+                    r.fetch_s,
+                    r.over_ideal,
+                    r.failed_fetches,
+                    r.user_us_per_fetch,
+                    r.sys_us_per_fetch,
+                    r.kb_per_fetch,
+                    r.server_cpu_ms,
+                    r.peak_rss_mb,
+                    r.peak_threads,
+                ));
+            }
+            let errors: Vec<&String> = self.scale.iter().flat_map(|r| &r.errors).collect();
+            if !errors.is_empty() {
+                out.push_str("\nErrors seen at scale:\n\n");
+                for error in errors {
+                    out.push_str(&format!("- {error}\n"));
+                }
+            }
+        }
+        if !self.sleeps.is_empty() {
+            out.push_str(
+                "\n### Gathered sleeps of 1 s\n\n\
+                 | runtime | gather | sleeps | total s | peak RSS MB | RSS with 1 sleep MB | bytes per sleep | CPU ms |\n\
+                 | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+            );
+            for r in &self.sleeps {
+                out.push_str(&format!(
+                    "| {} | {} | {} | {:.3} | {:.1} | {:.1} | {:.0} | {:.0} |\n",
+                    r.runtime,
+                    r.gather,
+                    r.sleeps,
+                    r.total_s,
+                    r.peak_rss_mb,
+                    r.baseline_rss_mb,
+                    r.bytes_per_sleep,
+                    r.cpu_ms
+                ));
+            }
         }
         self.load_markdown(&mut out);
         if !self.notes.is_empty() {
@@ -310,15 +316,17 @@ impl Comparison {
             }
             out.push_str(&format!(
                 "\n### Steady load against {server}, open loop: requests due at a fixed rate\n\n\
-                 Latency counts from when each request was due (h2load's, from when it was \
-                 sent: it does not correct for coordinated omission, and tells no percentile).\n\n\
+                 Latency counts from when each request was due, on a schedule in millisecond \
+                 steps; \"sent late\" is how long after that the request left (h2load's \
+                 latency counts from when it was sent: it does not correct for coordinated \
+                 omission, and tells no percentile).\n\n\
                  | client | K | rate/s | achieved/s | failed | p50 µs | p90 µs | p99 µs | \
-                 p99.9 µs | max µs | CPU µs/req | server CPU |\n\
-                 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+                 p99.9 µs | max µs | sent late p50 µs | sent late p99 µs | CPU µs/req | server CPU |\n\
+                 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
             ));
             for r in open {
                 out.push_str(&format!(
-                    "| {} | {} | {:.0} | {:.0} | {} | {} | {} | {} | {} | {} | {:.1} | {:.0} % |\n",
+                    "| {} | {} | {:.0} | {:.0} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} | {:.0} % |\n",
                     r.client,
                     r.connections,
                     r.rate.unwrap_or(0.0),
@@ -329,6 +337,8 @@ impl Comparison {
                     cell(r.p99_us),
                     cell(r.p999_us),
                     cell(r.max_us),
+                    cell(r.sent_late_p50_us),
+                    cell(r.sent_late_p99_us),
                     r.cpu_us(),
                     r.server_cpu_share * 100.0,
                 ));

@@ -3,7 +3,9 @@
 //! latency goes into an HDR histogram.
 //!
 //! Closed loop (the default): each connection sends its next request when the last answer
-//! is read, as `wrk` does. Open loop (`--rate`): request `i` is due at `i / rate` seconds,
+//! is read, as `wrk` does. Open loop (`--rate`): request `i` is due at the first whole
+//! millisecond from `i / rate` seconds (a schedule in millisecond steps, as wrk2's timers
+//! make it, so that the requests due in one millisecond leave together on one wake),
 //! connection `i % K` sends it, and its latency counts from when it was due, not from when
 //! it was sent: a stall then shows in the latency of every request it held back, where a
 //! closed loop would quietly send fewer ("coordinated omission", as wrk2 corrects it).
@@ -78,6 +80,10 @@ pub struct LoadReport {
     pub requests_per_second: f64,
     /// The latencies, in microseconds: one per request.
     pub latency_us: Latency,
+    /// In the open loop, how late each request was sent after it was due, in microseconds:
+    /// the runtime's timer and the thread's other work, apart from the server's answer.
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub sent_late_us: Option<Latency>,
     /// The process's user CPU time during the run, all threads.
     pub user_cpu_ms: f64,
     /// The process's system CPU time during the run, all threads.
@@ -109,6 +115,21 @@ pub struct Latency {
     pub max: u64,
     /// The mean.
     pub mean: f64,
+}
+
+impl Latency {
+    /// The percentiles of `histogram`.
+    fn of(histogram: &Histogram<u64>) -> Latency {
+        Latency {
+            count: histogram.len(),
+            p50: histogram.value_at_quantile(0.5),
+            p90: histogram.value_at_quantile(0.9),
+            p99: histogram.value_at_quantile(0.99),
+            p999: histogram.value_at_quantile(0.999),
+            max: histogram.max(),
+            mean: histogram.mean(),
+        }
+    }
 }
 
 impl DemoReport for LoadReport {
@@ -146,6 +167,8 @@ struct Load<R, K> {
 /// What the connections have counted so far.
 struct Tally {
     latencies: Histogram<u64>,
+    /// How late each request of the open loop was sent.
+    sent_late: Histogram<u64>,
     succeeded: u64,
     failed: u64,
     errors: BTreeMap<String, u64>,
@@ -173,8 +196,8 @@ pub async fn demo<R: Runtime, K: KeepAlive + 'static>(
          {client_name}",
         args.requests, args.connections
     ));
-    let histogram = Histogram::new_with_bounds(1, MAX_LATENCY_US, 3);
-    let Ok(latencies) = histogram else {
+    let histogram = || Histogram::new_with_bounds(1, MAX_LATENCY_US, 3);
+    let (Ok(latencies), Ok(sent_late)) = (histogram(), histogram()) else {
         unreachable!("the histogram's bounds are constants that it accepts")
     };
     let cpu_before = process_cpu();
@@ -190,6 +213,7 @@ pub async fn demo<R: Runtime, K: KeepAlive + 'static>(
         next: Cell::new(0),
         tally: RefCell::new(Tally {
             latencies,
+            sent_late,
             succeeded: 0,
             failed: 0,
             errors: BTreeMap::new(),
@@ -211,16 +235,6 @@ pub async fn demo<R: Runtime, K: KeepAlive + 'static>(
         _ => (Duration::ZERO, Duration::ZERO),
     };
     let tally = load.tally.borrow();
-    let histogram = &tally.latencies;
-    let latency_us = Latency {
-        count: histogram.len(),
-        p50: histogram.value_at_quantile(0.5),
-        p90: histogram.value_at_quantile(0.9),
-        p99: histogram.value_at_quantile(0.99),
-        p999: histogram.value_at_quantile(0.999),
-        max: histogram.max(),
-        mean: histogram.mean(),
-    };
     let requests = args.requests as f64;
     let report = LoadReport {
         runtime: runtime_name.to_owned(),
@@ -243,7 +257,8 @@ pub async fn demo<R: Runtime, K: KeepAlive + 'static>(
         bytes: tally.bytes,
         run_ms,
         requests_per_second: requests / (run_ms / 1000.0).max(f64::MIN_POSITIVE),
-        latency_us,
+        latency_us: Latency::of(&tally.latencies),
+        sent_late_us: args.rate.map(|_| Latency::of(&tally.sent_late)),
         user_cpu_ms: cpu.0.as_secs_f64() * 1000.0,
         system_cpu_ms: cpu.1.as_secs_f64() * 1000.0,
         user_cpu_per_request_us: cpu.0.as_secs_f64() * 1e6 / requests,
@@ -275,7 +290,8 @@ async fn connection<R: Runtime, K: KeepAlive>(load: Rc<Load<R, K>>, first: u64) 
                 if scheduled >= load.requests {
                     break;
                 }
-                let due = load.start + Duration::from_secs_f64(scheduled as f64 / rate);
+                let due_ms = (scheduled as f64 * 1000.0 / rate).ceil();
+                let due = load.start + Duration::from_millis(due_ms as u64);
                 scheduled += load.connections;
                 let wait = due.saturating_duration_since(Instant::now());
                 if !wait.is_zero() {
@@ -285,6 +301,14 @@ async fn connection<R: Runtime, K: KeepAlive>(load: Rc<Load<R, K>>, first: u64) 
             }
         };
         let sent = Instant::now();
+        if let Some(due) = due {
+            let late = sent.saturating_duration_since(due).as_micros();
+            let late = u64::try_from(late).unwrap_or(u64::MAX);
+            load.tally
+                .borrow_mut()
+                .sent_late
+                .saturating_record(late.max(1));
+        }
         let exchange = exchange(&load, &mut open);
         let outcome = with_timeout(&load.runtime, load.timeout, exchange).await;
         let latency = due.unwrap_or(sent).elapsed();
@@ -356,6 +380,12 @@ fn print(report: &LoadReport, live: Live) {
         "latency (µs): p50 {}, p90 {}, p99 {}, p99.9 {}, max {}",
         latency.p50, latency.p90, latency.p99, latency.p999, latency.max
     ));
+    if let Some(late) = &report.sent_late_us {
+        live.line(format_args!(
+            "sent after it was due (µs): p50 {}, p99 {}, max {}",
+            late.p50, late.p99, late.max
+        ));
+    }
     live.line(format_args!(
         "CPU per request: {:.1} µs user, {:.1} µs system",
         report.user_cpu_per_request_us, report.system_cpu_per_request_us
