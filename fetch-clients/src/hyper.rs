@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 
+use async_lock::Semaphore;
 use bytes::Bytes;
 use futures::future::join;
 use http_body_util::{BodyExt, Empty};
@@ -69,7 +70,21 @@ pub struct HyperClient<C> {
     connector: C,
     options: ClientOptions,
     tls: Arc<rustls::ClientConfig>,
+    /// One permit per connection being opened, [`CONNECTS_AT_ONCE`] in all.
+    connecting: Arc<Semaphore>,
 }
+
+/// The most connections the client opens at once; the other fetches wait for a turn,
+/// before their connect timeout starts.
+///
+/// Without it, 19,000 fetches gathered at once each call `connect()` in the gather's first
+/// pass, which on a busy machine takes longer than the connect timeout (each `connect()`
+/// past 14,116 ports scans for a free one). The connections are all made by then, but the
+/// runtime learns of them a batch of events at a time (tokio reads 1,024 per turn), and the
+/// timers of the others fire first: with two busy loops beside it, 16,112 of 19,000
+/// "connecting timed out after 10 s" while the kernel counted no dropped or retried SYN
+/// (docs/BENCHMARKS.md, section 10).
+const CONNECTS_AT_ONCE: usize = 256;
 
 impl<C: Connect> HyperClient<C> {
     /// A client that opens its connections with `connector`.
@@ -78,6 +93,7 @@ impl<C: Connect> HyperClient<C> {
             connector,
             tls: crate::tls::rustls_config(options.ca_cert.as_deref())?,
             options: options.clone(),
+            connecting: Arc::new(Semaphore::new(CONNECTS_AT_ONCE)),
         })
     }
 
@@ -103,9 +119,9 @@ impl<C: Connect> HyperClient<C> {
         }
     }
 
-    /// Connects to the first address that accepts, within the connect timeout. A TLS
-    /// failure ends the attempt at once: another address would present the same
-    /// certificate.
+    /// Connects to the first address that accepts, within the connect timeout, counted from
+    /// this fetch's turn to connect ([`CONNECTS_AT_ONCE`]). A TLS failure ends the attempt
+    /// at once: another address would present the same certificate.
     async fn first_connection<T, F>(
         &self,
         addrs: Vec<SocketAddr>,
@@ -115,6 +131,7 @@ impl<C: Connect> HyperClient<C> {
         F: Future<Output = io::Result<T>>,
     {
         let limit = self.options.connect_timeout;
+        let _turn = self.connecting.acquire().await;
         let attempts = async {
             let mut last = None;
             for addr in addrs {

@@ -30,6 +30,24 @@ pub mod workspace;
 pub use binary::{Binary, Output, each_at_once, strace_runs};
 pub use fetch_core::ClientKind;
 
+/// Makes the checks that load the machine `#[test]`s of one runtime binary, given its
+/// path: `study_tests::busy_machine_tests!(env!("CARGO_BIN_EXE_runtime-tokio"));`, in a
+/// test file of its own (`tests/busy_machine.rs`). cargo runs one test binary at a time,
+/// so nothing else runs beside them: their busy loops would make the other checks late,
+/// and the other checks would make their timeouts unfair.
+#[macro_export]
+macro_rules! busy_machine_tests {
+    ($binary:expr) => {
+        /// The binary under test.
+        const BINARY: $crate::Binary = $crate::Binary($binary);
+
+        #[test]
+        fn a_connect_storm_on_a_busy_machine_loses_nothing() {
+            $crate::scale::check_connect_storm_on_a_busy_machine(BINARY);
+        }
+    };
+}
+
 /// Makes every check of this crate a `#[test]` of one runtime binary, given its path:
 /// `study_tests::runtime_tests!(env!("CARGO_BIN_EXE_runtime-tokio"));`
 #[macro_export]
