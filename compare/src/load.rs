@@ -10,8 +10,7 @@
 //! connections the server accepted are counted from the server's own side (nginx's
 //! `stub_status`, the fixture's `/stats/accepted`).
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -21,7 +20,7 @@ use serde::Serialize;
 
 use fetch_core::load::LoadReport;
 
-use crate::runs::{measure_runs, parse_reports};
+use crate::runs::{get, measure_runs, parse_reports};
 
 /// The closed-loop client of the seed's stack: one `ClientSession`, a connector limited to
 /// K connections, N requests shared by K workers, each body read whole. It prints one JSON
@@ -167,16 +166,8 @@ impl LoadServer {
     /// own connection included.
     pub(crate) fn accepted(&self) -> anyhow::Result<u64> {
         let (port, path) = self.accepted;
-        let mut stream = TcpStream::connect(("127.0.0.1", port))?;
-        stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-        write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")?;
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer)?;
-        let body = answer
-            .split_once("\r\n\r\n")
-            .map(|(_, body)| body)
-            .context("an answer with no body")?;
-        accepted_in(body).with_context(|| format!("no count of connections in {body:?}"))
+        let body = get("127.0.0.1", port, path)?;
+        accepted_in(&body).with_context(|| format!("no count of connections in {body:?}"))
     }
 
     /// The CPU time (user and system) the server has used so far, in milliseconds.

@@ -162,7 +162,7 @@ fn run_load(args: &Args, binaries: &Binaries, report: &mut Comparison) -> anyhow
     } else {
         load::Plan {
             connections: vec![100],
-            requests: 50_000,
+            requests: 30_000,
             seconds: 2,
             full: false,
         }

@@ -2,9 +2,11 @@
 //! compare, its report read back as fetch-core's types; and the fixture server they fetch
 //! from, in a process of its own.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use serde::de::DeserializeOwned;
@@ -96,6 +98,13 @@ impl Server {
         fetch_core::census::process_cpu_ms(self.child.id()).map_or(0.0, |ms| ms as f64)
     }
 
+    /// The most connections the server had open at once since the last call.
+    pub(crate) fn peak_open(&self) -> anyhow::Result<u64> {
+        let port = self.base.rsplit(':').next().unwrap_or_default();
+        let body = get("127.0.0.1", port.parse()?, "/stats/peak-open")?;
+        Ok(body.trim().parse()?)
+    }
+
     /// The lesson's four documents, each asking for the lesson's latency.
     pub(crate) fn lesson_urls(&self) -> Vec<String> {
         let latency = fetch_core::LESSON_LATENCY.as_millis();
@@ -104,6 +113,20 @@ impl Server {
             .map(|path| format!("{}{path}?latency_ms={latency}", self.base))
             .collect()
     }
+}
+
+/// The body of a GET of `path` on `host:port`, over HTTP/1.0, within 5 s: a server's own
+/// counts (the fixture's `/stats/…`, nginx's `stub_status`).
+pub(crate) fn get(host: &str, port: u16, path: &str) -> anyhow::Result<String> {
+    let mut stream = TcpStream::connect((host, port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n")?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    let (_, body) = answer
+        .split_once("\r\n\r\n")
+        .with_context(|| format!("{path} answered with no body"))?;
+    Ok(body.to_owned())
 }
 
 impl Drop for Server {

@@ -246,6 +246,8 @@ pub(crate) struct ScaleRow {
     pub(crate) sys_us_per_fetch: f64,
     pub(crate) syscalls_per_fetch: Option<f64>,
     pub(crate) kb_per_fetch: f64,
+    /// The most connections the fixture server had open at once during the runs.
+    pub(crate) peak_open: Option<u64>,
     pub(crate) server_cpu_ms: f64,
     pub(crate) peak_rss_mb: f64,
     pub(crate) peak_threads: f64,
@@ -263,7 +265,9 @@ pub(crate) fn measure_row(
 ) -> anyhow::Result<ScaleRow> {
     let (program, args) = fetcher.command(count, &server.base);
     let server_before = server.cpu_ms();
+    let _ = server.peak_open();
     let samples = measure_runs(&program, &args, runs)?;
+    let peak_open = server.peak_open().ok();
     let server_cpu_ms = (server.cpu_ms() - server_before) / runs as f64;
     let outcomes = fetcher.outcomes(&samples)?;
     let (program_1, args_1) = fetcher.command(1, &server.base);
@@ -291,6 +295,7 @@ pub(crate) fn measure_row(
             None
         },
         kb_per_fetch: (rss_kib - baseline_kib).max(0.0) * 1.024 / (n - 1.0).max(1.0),
+        peak_open,
         server_cpu_ms,
         peak_rss_mb: rss_kib / 1024.0,
         peak_threads: median_of(&samples, "threads", |s| f64::from(s.peak_threads))?,

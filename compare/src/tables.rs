@@ -199,7 +199,7 @@ impl Comparison {
                     .syscalls_per_fetch
                     .map_or_else(|| "-".to_owned(), |n| format!("{n:.1}"));
                 out.push_str(&format!(
-                    "| {} | {} | {} | {:.3} | {:.2} | {:.0} | {:.1} | {:.1} | {syscalls} | {:.1} | {:.0} | {:.1} | {:.0} |\n",
+                    "| {} | {} | {} | {:.3} | {:.2} | {:.0} | {:.1} | {:.1} | {syscalls} | {:.1} | {} | {:.0} | {:.1} | {:.0} |\n",
                     r.runtime,
                     r.client,
                     r.count,
@@ -209,6 +209,7 @@ impl Comparison {
                     r.user_us_per_fetch,
                     r.sys_us_per_fetch,
                     r.kb_per_fetch,
+                    r.peak_open.map_or_else(|| "-".to_owned(), |n| n.to_string()),
                     r.server_cpu_ms,
                     r.peak_rss_mb,
                     r.peak_threads,

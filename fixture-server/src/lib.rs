@@ -88,6 +88,8 @@ impl Fixture {
             latency,
             keep_alive,
             accepted: AtomicU64::new(0),
+            open: AtomicU64::new(0),
+            peak_open: AtomicU64::new(0),
         });
         let (ready_tx, ready_rx) = mpsc::channel();
         let (stop_tx, stop_rx) = oneshot::channel();
@@ -119,6 +121,12 @@ impl Fixture {
     /// `/stats/accepted`).
     pub fn accepted(&self) -> u64 {
         self.settings.accepted.load(Ordering::Relaxed)
+    }
+
+    /// The most connections that were open at once so far (as `/stats/peak-open` says, but
+    /// without starting the count again).
+    pub fn peak_open(&self) -> u64 {
+        self.settings.peak_open.load(Ordering::Relaxed)
     }
 
     /// The address the server listens on.
@@ -211,20 +219,18 @@ async fn accept_loop(
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
-                settings.accepted.fetch_add(1, Ordering::Relaxed);
                 // An answer goes out in two writes (head, then body): with Nagle's
                 // algorithm, the second waits for the client's delayed ACK of the first,
                 // 40 ms on Linux, on every answer of a kept-alive connection.
                 let _ = stream.set_nodelay(true);
-                let settings = settings.clone();
-                match &acceptor {
-                    None => {
-                        tokio::spawn(async move { routes::serve(stream, &settings).await });
+                let (settings, acceptor) = (settings.clone(), acceptor.clone());
+                tokio::spawn(async move {
+                    let _open = settings.opened();
+                    match acceptor {
+                        None => routes::serve(stream, &settings).await,
+                        Some(acceptor) => tls::serve(acceptor, stream, &settings).await,
                     }
-                    Some(acceptor) => {
-                        tokio::spawn(tls::serve(acceptor.clone(), stream, settings));
-                    }
-                }
+                });
             }
             Err(err) => {
                 // Out of file descriptors, most likely: say so once, and let some close.

@@ -29,6 +29,7 @@
 //! | `/hostile/gzip-bomb` | 200, `Content-Encoding: gzip`, about 10 MB that inflate to 10 GiB |
 //! | `/hostile/no-close-notify` | 200 with 512 body bytes, then a close without TLS's `close_notify` (valid) |
 //! | `/stats/accepted` | 200, the number of connections the server has accepted, this one included |
+//! | `/stats/peak-open` | 200, the most connections open at once since the last such request (this one included) |
 //! | anything else | 404 |
 //!
 //! Every answer comes after the latency. A connection closes after one answer, with
@@ -147,6 +148,29 @@ pub(crate) struct Settings {
     pub(crate) keep_alive: bool,
     /// How many connections the server has accepted.
     pub(crate) accepted: AtomicU64,
+    /// How many are open now.
+    pub(crate) open: AtomicU64,
+    /// The most that were open at once since the last `/stats/peak-open`.
+    pub(crate) peak_open: AtomicU64,
+}
+
+impl Settings {
+    /// Counts a connection accepted, and open until the [`OpenConnection`] is dropped.
+    pub(crate) fn opened(&self) -> OpenConnection<'_> {
+        self.accepted.fetch_add(1, Ordering::Relaxed);
+        let open = self.open.fetch_add(1, Ordering::Relaxed) + 1;
+        self.peak_open.fetch_max(open, Ordering::Relaxed);
+        OpenConnection(self)
+    }
+}
+
+/// A connection counted open, until dropped.
+pub(crate) struct OpenConnection<'a>(&'a Settings);
+
+impl Drop for OpenConnection<'_> {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// A request the server will answer.
@@ -235,6 +259,11 @@ pub(crate) async fn serve<S: Conn>(mut stream: S, settings: &Settings) {
                         "/stats/accepted" => {
                             let accepted = settings.accepted.load(Ordering::Relaxed);
                             Answer::Body(format!("{accepted}\n").into_bytes())
+                        }
+                        "/stats/peak-open" => {
+                            let open = settings.open.load(Ordering::Relaxed);
+                            let peak = settings.peak_open.swap(open, Ordering::Relaxed);
+                            Answer::Body(format!("{peak}\n").into_bytes())
                         }
                         path => route(path, to),
                     };
@@ -605,6 +634,8 @@ mod tests {
             latency,
             keep_alive: true,
             accepted: AtomicU64::new(1),
+            open: AtomicU64::new(0),
+            peak_open: AtomicU64::new(0),
         };
         (
             client,

@@ -53,9 +53,9 @@ impl Conn for TlsStream<TcpStream> {
 }
 
 /// Runs the TLS handshake, within the head timeout, then serves the connection.
-pub(crate) async fn serve(acceptor: TlsAcceptor, stream: TcpStream, settings: Arc<Settings>) {
+pub(crate) async fn serve(acceptor: TlsAcceptor, stream: TcpStream, settings: &Settings) {
     // A client that rejects the certificate ends the handshake: nothing more to do.
     if let Ok(Ok(stream)) = tokio::time::timeout(HEAD_TIMEOUT, acceptor.accept(stream)).await {
-        routes::serve(stream, &settings).await;
+        routes::serve(stream, settings).await;
     }
 }
