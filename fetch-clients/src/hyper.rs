@@ -268,6 +268,9 @@ pub struct Kept<I: hyper::rt::Read + hyper::rt::Write + Unpin> {
     /// Whether it may carry another request.
     open: bool,
     max_body: u64,
+    /// The last request sent, and its URL: the next one for the same URL is its clone,
+    /// as a load generator builds its request once (`wrk` writes the same bytes each time).
+    last: Option<(Url, Request<Empty<Bytes>>)>,
 }
 
 impl<I: hyper::rt::Read + hyper::rt::Write + Unpin> Kept<I> {
@@ -279,6 +282,7 @@ impl<I: hyper::rt::Read + hyper::rt::Write + Unpin> Kept<I> {
             connection: Box::pin(connection),
             open: true,
             max_body,
+            last: None,
         })
     }
 
@@ -286,12 +290,20 @@ impl<I: hyper::rt::Read + hyper::rt::Write + Unpin> Kept<I> {
     /// an answer that says `Connection: close` (or an HTTP/1.0 one), or an error, the
     /// connection is not used again.
     async fn send(&mut self, url: &Url) -> Result<Fetched, FetchError> {
-        let request = get(url)?;
+        let request = match &self.last {
+            Some((last, request)) if last == url => request.clone(),
+            _ => {
+                let request = get(url)?;
+                self.last = Some((url.clone(), request.clone()));
+                request
+            }
+        };
         let Kept {
             sender,
             connection,
             open,
             max_body,
+            ..
         } = self;
         let max = *max_body;
         let mut exchange = pin!(async {
