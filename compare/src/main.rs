@@ -8,6 +8,7 @@
 //! This file holds the flags and the steps; each step's rows are in a file of its own
 //! (`lesson.rs`, `scale.rs`, `sleeps.rs`), the tables in `tables.rs`.
 
+mod latency;
 mod lesson;
 mod load;
 mod measure;
@@ -46,7 +47,7 @@ struct Args {
     #[arg(long, conflicts_with = "quick")]
     full: bool,
 
-    /// Where to write compare.json, compare.md and timeline.svg.
+    /// Where to write compare.json, compare.md, timeline.svg and latency.svg.
     #[arg(long, value_name = "DIR", default_value = "target/compare")]
     out: PathBuf,
 
@@ -140,6 +141,10 @@ fn load_alone(args: &Args) -> anyhow::Result<()> {
         .collect();
     report.check_targets(&[], 0, &names);
     println!("{}", report.markdown(1));
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    latency::draw(&args.out.join("latency.svg"), &report.load)?;
+    eprintln!("wrote latency.svg in {}", args.out.display());
     Ok(())
 }
 
@@ -257,8 +262,9 @@ fn compare(args: &Args) -> anyhow::Result<()> {
         &serde_json::to_string_pretty(&report.json(runs))?,
     )?;
     timeline::draw(&args.out.join("timeline.svg"), &report.timelines)?;
+    latency::draw(&args.out.join("latency.svg"), &report.load)?;
     eprintln!(
-        "wrote compare.md, compare.json and timeline.svg in {}",
+        "wrote compare.md, compare.json, timeline.svg and latency.svg in {}",
         args.out.display()
     );
     Ok(())
