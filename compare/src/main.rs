@@ -20,6 +20,7 @@ mod sleeps;
 mod stats;
 mod tables;
 mod timeline;
+mod traces;
 mod workspace;
 
 use std::path::PathBuf;
@@ -66,6 +67,10 @@ enum Step {
     /// Profiles each runtime's user CPU under the load step's closed loop with `perf
     /// record`, and prints it by layer (executor, I/O driver, timers, hyper, …).
     Profile,
+    /// Runs each runtime's lesson, starvation demo and 1,000 fetches under `--trace`, prints
+    /// the figures of their timelines (polls per fetch, spurious polls, wake to poll, where
+    /// the wakes come from), and draws trace-lesson.svg and trace-starve.svg.
+    Trace,
     /// Runs the load step alone (steady load on kept-alive connections, beside wrk, h2load
     /// and aiohttp) and prints its tables; `--full` runs every K, both rates and both
     /// servers.
@@ -102,6 +107,7 @@ fn main() -> ExitCode {
         Some(Step::Reliability) => reliability(),
         Some(Step::Load) => load_alone(&args),
         Some(Step::Profile) => profile(),
+        Some(Step::Trace) => traces(&args),
         None => compare(&args),
     };
     match outcome {
@@ -126,6 +132,22 @@ fn profile() -> anyhow::Result<()> {
     let binaries = Binaries::build()?;
     let fixture = binaries.bin.join("fixture-server");
     println!("{}", profile::table(&binaries.runtimes, &fixture)?);
+    Ok(())
+}
+
+/// Builds the binaries, runs the traced demos, prints their figures and draws their
+/// pictures.
+fn traces(args: &Args) -> anyhow::Result<()> {
+    let binaries = Binaries::build()?;
+    let server = Server::start(
+        &binaries.bin.join("fixture-server"),
+        SCALE_LATENCY_MS as u64,
+    )?;
+    println!("{}", traces::table(&binaries.runtimes, &server, &args.out)?);
+    eprintln!(
+        "wrote the traces, trace-lesson.svg and trace-starve.svg in {}",
+        args.out.display()
+    );
     Ok(())
 }
 

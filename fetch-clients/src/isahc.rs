@@ -134,8 +134,10 @@ fn isahc_error(err: isahc::Error, url: &Url, options: &ClientOptions) -> FetchEr
         },
         ErrorKind::Timeout => FetchError::ConnectTimeout(options.connect_timeout),
         ErrorKind::BadServerCertificate => FetchError::Tls(TlsProblem::Other(
-            "the server's certificate was rejected (curl does not say whether it is \
-             untrusted, expired or for another host)"
+            "the server's certificate was rejected (curl does not say why: it may be \
+             untrusted, expired, for another host, or a CA certificate presented as the \
+             server's own, which no --ca-cert makes acceptable: the server must present a \
+             certificate that a CA signed)"
                 .into(),
         )),
         ErrorKind::TlsEngine | ErrorKind::BadClientCertificate => {

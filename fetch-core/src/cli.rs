@@ -119,12 +119,17 @@ pub struct Limits {
     pub ca_cert: Option<PathBuf>,
 }
 
-/// The flag of every demo: how the report is printed.
+/// The flags of every demo: how the report is printed, and where the timeline goes.
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
     /// Print the whole run as one JSON document instead of the demo's text.
     #[arg(long)]
     pub json: bool,
+
+    /// Record every poll and wake of the demo's tasks, and write them to FILE in the
+    /// Chrome trace event format (open it in https://ui.perfetto.dev or chrome://tracing).
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
 }
 
 /// The flags of the scale mode.
@@ -243,15 +248,25 @@ pub struct ReactiveArgs {
 }
 
 impl Cli {
+    /// How the run reports: JSON or text, and the trace file, if any.
+    pub fn output(&self) -> &OutputArgs {
+        match &self.demo {
+            None => &self.lesson.output,
+            Some(Demo::Sleep(output) | Demo::Starve(output)) => output,
+            Some(Demo::Reactive(args)) => &args.output,
+            Some(Demo::Scale(args)) => &args.output,
+            Some(Demo::Load(args)) => &args.output,
+        }
+    }
+
     /// Whether the run prints JSON instead of text.
     pub fn json(&self) -> bool {
-        match &self.demo {
-            None => self.lesson.output.json,
-            Some(Demo::Sleep(output) | Demo::Starve(output)) => output.json,
-            Some(Demo::Reactive(args)) => args.output.json,
-            Some(Demo::Scale(args)) => args.output.json,
-            Some(Demo::Load(args)) => args.output.json,
-        }
+        self.output().json
+    }
+
+    /// Where the run writes its trace of polls and wakes, if it does (`--trace`).
+    pub fn trace(&self) -> Option<&std::path::Path> {
+        self.output().trace.as_deref()
     }
 }
 

@@ -175,8 +175,9 @@ pub enum TlsProblem {
     /// The server presents a CA certificate as its own (a self-signed certificate made
     /// with the CA flag, for example).
     #[error(
-        "the server's certificate is a CA certificate, not a server's: pass the CA that \
-         signed it with --ca-cert, or serve a leaf certificate"
+        "the server's certificate is a CA certificate, not a server's (a self-signed CA, for \
+         example): a client accepts only a server's own (leaf) certificate there, even one that \
+         --ca-cert trusts; have the server present a certificate that this CA signed"
     )]
     CaAsLeaf,
     /// Anything else, in the TLS library's own words.

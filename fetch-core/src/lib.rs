@@ -9,7 +9,8 @@
 //!   implements, and [`fetch::FetchError`]; [`runtime::Runtime`], the little a runtime crate
 //!   must provide; [`seed`], the seed's documents; [`census`], the process's OS threads;
 //!   [`limits`], the open-files limit; [`report`], the live printer, the record of one fetch
-//!   and the exit code; [`cli`], the flags, defined once;
+//!   and the exit code; [`cli`], the flags, defined once; [`trace`], the timeline of polls
+//!   and wakes (`--trace`);
 //! - [`session`], one fetch under its timeout, and the concurrent and sequential phases
 //!   that gather fetches;
 //! - the demos, each with its own report type: [`lesson`] (the seed's two cells),
@@ -37,6 +38,7 @@ pub mod seed;
 pub mod session;
 pub mod sleep;
 pub mod starve;
+pub mod trace;
 
 #[cfg(test)]
 mod testing;

@@ -31,6 +31,7 @@ use crate::limits::{OpenFiles, open_files};
 use crate::report::{DemoReport, Failures, Live, Progress, millis_since};
 use crate::runtime::Runtime;
 use crate::session::{check_status, with_timeout};
+use crate::trace::traced;
 
 /// The most distinct error messages a report keeps; the rest are counted under
 /// [`OTHER_ERRORS`], so that memory stays bounded whatever the server does.
@@ -223,7 +224,12 @@ pub async fn demo<R: Runtime, K: KeepAlive + 'static>(
         }),
         progress: Progress::new(usize::try_from(args.requests).unwrap_or(usize::MAX), live),
     });
-    let workers = (0..args.connections).map(|first| connection(load.clone(), first));
+    let workers = (0..args.connections).map(|first| {
+        traced(
+            move || format!("connection {first}"),
+            connection(load.clone(), first),
+        )
+    });
     load.runtime.gather_join(join_all(workers)).await;
     load.progress.finish();
     let run_ms = millis_since(load.start);

@@ -21,6 +21,7 @@ use crate::fetch::{Fetch, error_chain};
 use crate::report::{DemoReport, Failures, Live, millis_since};
 use crate::runtime::Reactive;
 use crate::session::{Session, Target, fetch_one, timeout};
+use crate::trace::traced;
 
 /// How long the timer task sleeps.
 pub const TIMER: Duration = Duration::from_millis(250);
@@ -159,7 +160,7 @@ async fn task(
         task: name,
     });
     live.line(format_args!("{start_ms:>7.1} ms  start {name}"));
-    let outcome = work.await;
+    let outcome = traced(|| name.to_owned(), work).await;
     let end_ms = millis_since(start);
     log.borrow_mut().push(TaskEvent {
         event: "end",

@@ -20,6 +20,7 @@ use crate::fetch::{
 };
 use crate::report::{FetchReport, Live, millis_since};
 use crate::runtime::Runtime;
+use crate::trace::{self, traced};
 
 /// What every fetch of a run shares: the runtime, the client and the settings.
 ///
@@ -157,7 +158,13 @@ pub async fn fetch_one<R: Runtime, F: Fetch>(
     run_start: Instant,
 ) -> FetchReport {
     let mut pollers = BTreeSet::new();
-    let mut fetch = Box::pin(fetch_and_report(&session, target, run_start));
+    let text = trace::enabled().then(|| target.text());
+    let name = move || {
+        let text = text.unwrap_or_default();
+        let path = parse_url(&text).map(|url| url.path().to_owned());
+        format!("fetch {}", path.unwrap_or(text))
+    };
+    let mut fetch = Box::pin(traced(name, fetch_and_report(&session, target, run_start)));
     let mut report = poll_fn(|cx| {
         pollers.extend(current_tid());
         fetch.as_mut().poll(cx)

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::report::{DemoReport, Failures, Live, millis_since};
 use crate::runtime::Runtime;
+use crate::trace::traced;
 
 /// The lesson's durations, in seconds, in the order they are gathered.
 pub const DURATIONS: [f64; 3] = [1.0, 0.5, 1.5];
@@ -78,7 +79,10 @@ pub async fn mysleeps<R: Runtime>(runtime: &R, live: Live) -> SleepReport {
     live.section("sleep demo: gather(mysleep(1), mysleep(0.5), mysleep(1.5))");
     let start = Instant::now();
     let events = RefCell::new(Vec::new());
-    let sleeps = DURATIONS.map(|duration| mysleep(runtime, duration, &events, start, live));
+    let sleeps = DURATIONS.map(|duration| {
+        let name = move || format!("mysleep({duration})");
+        traced(name, mysleep(runtime, duration, &events, start, live))
+    });
     let results = join_all(sleeps).await;
     live.line(format_args!("results, in input order: {results:?}"));
     SleepReport {

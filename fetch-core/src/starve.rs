@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::census::{cpu_ms, current_tid};
 use crate::report::{DemoReport, Failures, Live, millis_since};
 use crate::runtime::Runtime;
+use crate::trace::traced;
 
 /// How often each victim ticks.
 pub const TICK: Duration = Duration::from_millis(10);
@@ -174,9 +175,16 @@ async fn scenario<R: Runtime>(runtime: &R, hog: Hog) -> Scenario {
     let start = Instant::now();
     let before = cpu_ms();
     let mut tasks: Vec<LocalBoxFuture<'static, Outcome>> = (0..VICTIMS)
-        .map(|_| victim(runtime.clone(), start).boxed_local())
+        .map(|n| {
+            traced(
+                move || format!("ticker {n}"),
+                victim(runtime.clone(), start),
+            )
+            .boxed_local()
+        })
         .collect();
-    tasks.push(hog_task(runtime.clone(), hog).boxed_local());
+    let name = move || format!("hog ({})", hog.name());
+    tasks.push(traced(name, hog_task(runtime.clone(), hog)).boxed_local());
     // A reading in the middle of the hog's run, for a thread that is gone by the end.
     let rt = runtime.clone();
     tasks.push(

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use futures::StreamExt;
 use futures::future::{LocalBoxFuture, join_all};
 
@@ -21,6 +21,21 @@ use executor::{Executor, YieldNow};
 /// Plays the demo the command line names on the minimal executor, and returns its report.
 pub fn run(cli: &Cli) -> anyhow::Result<RunReport> {
     let live = Live { quiet: cli.json() };
+    if let Some(path) = cli.trace() {
+        std::fs::File::create(path)
+            .with_context(|| format!("cannot write --trace {}", path.display()))?;
+        fetch_core::trace::start();
+    }
+    let report = play(cli, live)?;
+    if let Some(path) = cli.trace() {
+        fetch_core::trace::finish(path, live)
+            .with_context(|| format!("cannot write --trace {}", path.display()))?;
+    }
+    Ok(report)
+}
+
+/// Plays the demo the command line names on the minimal executor.
+fn play(cli: &Cli, live: Live) -> anyhow::Result<RunReport> {
     let minimal = Minimal {
         executor: Executor::default(),
     };

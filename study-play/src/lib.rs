@@ -16,6 +16,7 @@ use url::Url;
 
 use fetch_clients::{BuildError, Connect, HyperClient};
 use fetch_core::report::Live;
+use fetch_core::trace::{self, traced};
 use fetch_core::{Cli, Demo, FetchArgs, Reactive, RunReport};
 use fetch_core::{lesson, limits, load, reactive, scale, sleep, starve};
 use fixture_server::Fixture;
@@ -36,6 +37,14 @@ pub enum SetupError {
     /// The run needs more open files than the process may have.
     #[error("{0}")]
     TooFewFiles(String),
+    /// The trace file cannot be written.
+    #[error("cannot write --trace {}: {source}", path.display())]
+    Trace {
+        /// The file given.
+        path: std::path::PathBuf,
+        /// Why.
+        source: io::Error,
+    },
     /// The demo has no server to load: no URL, and no fixture server started.
     #[error("load needs a URL, or no URL and the fixture server it then starts")]
     NoServer,
@@ -53,6 +62,14 @@ impl Play {
     /// Starts the fixture server on its own thread when the demo fetches and no server was
     /// named: it serves until the `Play` is dropped.
     pub fn prepare(cli: &Cli) -> Result<Play, SetupError> {
+        if let Some(path) = cli.trace() {
+            // Made now, so that a path that cannot be written stops the run before it starts.
+            std::fs::File::create(path).map_err(|source| SetupError::Trace {
+                path: path.to_owned(),
+                source,
+            })?;
+            trace::start();
+        }
         let fixture = fixture_needed(cli)
             .map(|(latency, keep_alive)| match keep_alive {
                 KeepsAlive::Yes => Fixture::start_keep_alive(0, latency),
@@ -82,7 +99,21 @@ impl Play {
     ) -> impl Future<Output = Result<RunReport, SetupError>> + 'static {
         let cli = self.cli.clone();
         let fixture = self.fixture.as_ref().map(Fixture::base_url);
-        async move { play(runtime, &cli, fixture.as_ref()).await }
+        async move {
+            let report = traced(
+                || "the demo".to_owned(),
+                play(runtime, &cli, fixture.as_ref()),
+            );
+            let report = report.await?;
+            if let Some(path) = cli.trace() {
+                let live = Live { quiet: cli.json() };
+                trace::finish(path, live).map_err(|source| SetupError::Trace {
+                    path: path.to_owned(),
+                    source,
+                })?;
+            }
+            Ok(report)
+        }
     }
 }
 

@@ -426,7 +426,11 @@ pub fn check_https(binary: Binary, client: &str) {
         .unwrap();
     let expected = match client {
         "surf" => "surf cannot read an https:// URL whose host is an IP address",
-        "isahc" => "TLS handshake failed: the server's certificate was rejected",
+        "isahc" => {
+            "TLS handshake failed: the server's certificate was rejected (curl does not say \
+             why: it may be untrusted, expired, for another host, or a CA certificate \
+             presented as the server's own"
+        }
         _ => "TLS handshake failed: the server's certificate is not valid for this host name",
     };
     assert!(error.starts_with(expected), "{client} {by_ip}: {error}");
@@ -443,10 +447,16 @@ pub fn check_https(binary: Binary, client: &str) {
         .as_str()
         .unwrap();
     let expected = match client {
-        "isahc" => "TLS handshake failed: the server's certificate was rejected",
+        "isahc" => {
+            "TLS handshake failed: the server's certificate was rejected (curl does not say \
+             why: it may be untrusted, expired, for another host, or a CA certificate \
+             presented as the server's own"
+        }
         _ => {
             "TLS handshake failed: the server's certificate is a CA certificate, not a \
-              server's: pass the CA that signed it with --ca-cert, or serve a leaf certificate"
+             server's (a self-signed CA, for example): a client accepts only a server's own \
+             (leaf) certificate there, even one that --ca-cert trusts; have the server present \
+             a certificate that this CA signed"
         }
     };
     assert!(error.starts_with(expected), "{client} {url}: {error}");

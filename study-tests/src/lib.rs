@@ -25,6 +25,7 @@ pub mod scale;
 pub mod sentinel;
 pub mod sleep;
 pub mod starve;
+pub mod trace;
 pub mod workspace;
 
 pub use binary::{Binary, Output, each_at_once, strace_runs};
@@ -188,6 +189,16 @@ macro_rules! runtime_tests {
         #[test]
         fn thousands_of_fetches_at_once_lose_nothing() {
             $crate::scale::check_thousands_at_once_lose_nothing(BINARY);
+        }
+
+        #[test]
+        fn the_lessons_trace_has_every_poll_on_the_executor_and_a_wake_before_it() {
+            $crate::trace::check_trace_of_the_lesson(BINARY);
+        }
+
+        #[test]
+        fn the_trace_shows_no_task_polled_while_the_hog_keeps_the_thread() {
+            $crate::trace::check_trace_of_the_hog(BINARY);
         }
 
         #[test]
