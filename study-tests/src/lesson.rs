@@ -168,7 +168,8 @@ pub fn check_no_busy_loop(binary: Binary) {
 }
 
 /// The runtime crate's `examples/gather.rs`, the file a learner reads first: it runs
-/// offline and prints the seed's lines. `cargo test` builds the examples next to the
+/// offline and prints the seed's lines; with `cancel`, what a dropped handle and a timeout
+/// do on this runtime. `cargo test` builds the examples next to the
 /// binary, as `examples/gather-RUNTIME`.
 pub fn check_gather_example(binary: Binary) {
     let binary_path = std::path::Path::new(binary.0);
@@ -203,6 +204,10 @@ pub fn check_gather_example(binary: Binary) {
             .lines()
             .filter(|l| l.starts_with("fetching ") && l.ends_with(path));
         assert_eq!(fetching.count(), 2, "{text}");
+        let status = text
+            .lines()
+            .filter(|l| l.ends_with(&format!("{path} returned status 200")));
+        assert_eq!(status.count(), 2, "the seed's status lines:\n{text}");
     }
     check_sleep_lines(text);
     let speedup: f64 = text
@@ -218,6 +223,23 @@ pub fn check_gather_example(binary: Binary) {
         speedup > 2.0,
         "four fetches at once only {speedup}x faster:\n{text}"
     );
+
+    // `cancel`: a dropped handle detaches its task on tokio and async-std, and cancels it
+    // on smol, futures and compio; a timeout cancels a fetch.
+    let output = Binary(example).run(&["cancel"]);
+    assert_eq!(output.code, Some(0), "{}", output.stderr);
+    let text = &output.stdout;
+    let detached = text.contains("the task whose handle was dropped ran to its end (detached)");
+    assert_eq!(
+        detached,
+        matches!(runtime, "tokio" | "asyncstd"),
+        "{runtime}: a dropped handle\n{text}"
+    );
+    assert!(
+        text.contains("the timeout dropped the fetch after 0.1 s, which cancelled it"),
+        "{text}"
+    );
+    assert!(!text.contains("returned status"), "the fetch was cancelled:\n{text}");
 }
 
 /// The sleep demo's lines, as the seed prints them: entries in input order, exits by
