@@ -239,7 +239,10 @@ pub fn check_gather_example(binary: Binary) {
         text.contains("the timeout dropped the fetch after 0.1 s, which cancelled it"),
         "{text}"
     );
-    assert!(!text.contains("returned status"), "the fetch was cancelled:\n{text}");
+    assert!(
+        !text.contains("returned status"),
+        "the fetch was cancelled:\n{text}"
+    );
 }
 
 /// The sleep demo's lines, as the seed prints them: entries in input order, exits by

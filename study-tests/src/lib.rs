@@ -26,6 +26,7 @@ pub mod sentinel;
 pub mod sleep;
 pub mod starve;
 pub mod trace;
+pub mod walls;
 pub mod workspace;
 
 pub use binary::{Binary, Output, each_at_once, strace_runs};

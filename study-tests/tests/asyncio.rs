@@ -277,3 +277,147 @@ fn tokios_timer_has_a_millisecond_granularity_and_async_ios_and_compios_do_not()
         "compio {compio_late:?}, tokio {tokio_late:?}"
     );
 }
+
+#[test]
+fn select_all_hands_back_the_unfinished_and_tokio_select_drops_them() {
+    // asyncio.wait(…, return_when=FIRST_COMPLETED) returns the pending tasks, still running.
+    // futures' `select_all` hands back the unfinished futures too, to poll on; tokio's
+    // `select!` drops (cancels) every branch that did not finish first.
+    let dropped = Rc::new(Cell::new(false));
+    let flag = DropFlag(dropped.clone());
+    tokio_runtime().block_on(async move {
+        let slow = async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            drop(flag);
+            "slow"
+        };
+        let fast = async {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            "fast"
+        };
+        let both: [futures::future::LocalBoxFuture<'_, &str>; 2] = [Box::pin(fast), Box::pin(slow)];
+        let (first, _, rest) = futures::future::select_all(both).await;
+        assert_eq!(first, "fast");
+        assert_eq!(rest.len(), 1);
+        assert_eq!(join_all(rest).await, ["slow"], "the rest ran to the end");
+    });
+    assert!(dropped.get());
+    let dropped = Rc::new(Cell::new(false));
+    let flag = DropFlag(dropped.clone());
+    tokio_runtime().block_on(async move {
+        let slow = async move {
+            let _flag = flag;
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        };
+        tokio::select! {
+            () = slow => unreachable!("the slow branch cannot finish first"),
+            () = tokio::time::sleep(Duration::from_millis(10)) => {}
+        }
+        assert!(
+            dropped.get(),
+            "select! dropped the slow branch when the other finished"
+        );
+    });
+}
+
+#[test]
+fn a_timeout_around_a_gather_drops_every_unfinished_future_at_once() {
+    // asyncio.timeout around a gather cancels the gather's tasks. A timeout around
+    // `join_all` drops the whole gather: every future not yet finished is dropped at its
+    // await, and the result of the one that did finish goes with it.
+    let finished = Rc::new(Cell::new(0));
+    let dropped = [Rc::new(Cell::new(false)), Rc::new(Cell::new(false))];
+    let sleeps = |(ms, flag): (u64, Option<DropFlag>)| {
+        let finished = finished.clone();
+        async move {
+            let _flag = flag;
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            finished.set(finished.get() + 1);
+        }
+    };
+    let gather = join_all(
+        [
+            (10, None),
+            (1_000, Some(DropFlag(dropped[0].clone()))),
+            (2_000, Some(DropFlag(dropped[1].clone()))),
+        ]
+        .map(sleeps),
+    );
+    let outcome = tokio_runtime()
+        .block_on(async { tokio::time::timeout(Duration::from_millis(100), gather).await });
+    assert!(outcome.is_err(), "the timeout ran out");
+    assert_eq!(
+        finished.get(),
+        1,
+        "the short sleep finished before the timeout"
+    );
+    assert!(
+        dropped.iter().all(|flag| flag.get()),
+        "both long sleeps were dropped"
+    );
+}
+
+#[test]
+fn a_panic_in_a_joined_future_unwinds_the_gather_and_a_tasks_comes_back_at_its_handle() {
+    // An exception in one of gather's coroutines is raised by the gather, and the other
+    // tasks run on. In Rust, a panic in a future that `join_all` polls unwinds through the
+    // gather itself: the whole gather is gone.
+    let unwound = std::panic::catch_unwind(|| {
+        futures::executor::block_on(join_all([
+            Box::pin(async {
+                if true {
+                    panic!("a failed future");
+                }
+            }) as futures::future::BoxFuture<'_, ()>,
+            Box::pin(async {}),
+        ]))
+    });
+    assert!(unwound.is_err());
+    // A panic in a spawned task stays in the task: tokio hands it back at the handle, as
+    // an error that says it panicked, and the other tasks run on.
+    tokio_runtime().block_on(async {
+        let failing = tokio::task::spawn_local(async { panic!("a failed task") });
+        let other = tokio::task::spawn_local(async { 42 });
+        let error = failing.await.unwrap_err();
+        assert!(error.is_panic());
+        assert_eq!(other.await.unwrap(), 42);
+    });
+    // smol raises it again where the task is awaited.
+    let executor = smol::LocalExecutor::new();
+    let raised = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        smol::block_on(executor.run(async {
+            let failing = executor.spawn(async { panic!("a failed task") });
+            failing.await
+        }))
+    }));
+    assert!(raised.is_err());
+}
+
+#[test]
+fn an_rc_is_held_across_an_await_in_a_local_task_on_every_runtime() {
+    // A local task stays on its thread, so an `Rc` may live across its awaits, on every
+    // runtime of the study (tokio::spawn refuses it: study-tests/src/walls.rs).
+    let count = Rc::new(Cell::new(0));
+    let bump = |count: Rc<Cell<u32>>| async move {
+        futures_lite::future::yield_now().await;
+        count.set(count.get() + 1);
+    };
+    let runtime = tokio_runtime();
+    runtime
+        .block_on(runtime.spawn_local(bump(count.clone())))
+        .unwrap();
+    let executor = smol::LocalExecutor::new();
+    smol::block_on(executor.run(executor.spawn(bump(count.clone()))));
+    async_std::task::block_on(async_std::task::spawn_local(bump(count.clone())));
+    let mut pool = LocalPool::new();
+    let handle = pool
+        .spawner()
+        .spawn_local_with_handle(bump(count.clone()))
+        .unwrap();
+    pool.run_until(handle);
+    let runtime = compio_runtime();
+    runtime
+        .block_on(runtime.spawn(bump(count.clone())))
+        .unwrap();
+    assert_eq!(count.get(), 5);
+}
