@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use async_lock::Semaphore;
 use bytes::Bytes;
-use futures::future::join;
+use futures::future::{Either, join};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Incoming;
 use hyper::client::conn::http1;
@@ -178,6 +178,20 @@ impl<C: Connect> HyperClient<C> {
         outcome
     }
 
+    /// The exchange over `stream`, whichever it is. A plain function that takes the stream
+    /// whole: an `async` match on it would keep the stream in the fetch's future beside the
+    /// exchange that holds it already (about 1.3 KB more per fetch with TLS's stream).
+    fn exchange_on<'a>(
+        &'a self,
+        stream: Stream<C>,
+        url: &'a Url,
+    ) -> impl Future<Output = Result<Fetched, FetchError>> + 'a {
+        match stream {
+            Stream::Plain(io) => Either::Left(self.exchange(io, url)),
+            Stream::Tls(io) => Either::Right(self.exchange(io, url)),
+        }
+    }
+
     /// Opens a TCP connection (and TLS over it, for https) to the URL's host, on the
     /// runtime's own sockets, within the connect timeout.
     async fn connect(&self, url: &Url) -> Result<Stream<C>, FetchError> {
@@ -212,10 +226,8 @@ impl<C: Connect> Fetch for HyperClient<C> {
     }
 
     async fn fetch(&self, url: &Url) -> Result<Fetched, FetchError> {
-        match self.connect(url).await? {
-            Stream::Plain(io) => self.exchange(io, url).await,
-            Stream::Tls(io) => self.exchange(io, url).await,
-        }
+        let stream = self.connect(url).await?;
+        self.exchange_on(stream, url).await
     }
 }
 
