@@ -240,6 +240,7 @@ const ROUTE_RUNS_AT_ONCE: usize = 8;
 /// not panic, exits 1 exactly when a URL failed, and prints both good results; the route
 /// gives its right bytes or its clear error.
 pub fn check_each_route_in_its_own_run(binary: Binary, client: &str) {
+    let _cpu = crate::cpu::race_a_deadline();
     let fixture = Fixture::start(0, Duration::from_millis(20)).unwrap();
     let good = [fixture.url("/doc/1"), fixture.url("/doc/2")];
     let mut runs = Vec::new();
@@ -313,6 +314,7 @@ fn check_route_run(binary: Binary, client: &str, path: &str, expected: Expect, u
 /// a clear error on its own URL, invalid framing is never a success, redirects go only to
 /// http and https, nothing hangs past the timeout, and the good URLs are unaffected.
 pub fn check_fault_matrix(binary: Binary, client: &str) {
+    let _cpu = crate::cpu::race_a_deadline();
     let paths: Vec<&str> = FAULTS.iter().map(|(path, _)| *path).collect();
     let documented: Vec<&str> = fixture_server::MATRIX
         .iter()

@@ -16,6 +16,7 @@
 pub mod agreement;
 pub mod binary;
 pub mod cli;
+pub mod cpu;
 pub mod faults;
 pub mod lesson;
 pub mod load;

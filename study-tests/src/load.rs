@@ -20,6 +20,7 @@ const REQUESTS: u64 = 2_000;
 /// its 1 KiB, the server accepted exactly K connections (keep-alive really kept), and the
 /// histogram holds exactly N latencies.
 pub fn check_load_keeps_connections_alive(binary: Binary) {
+    let _cpu = crate::cpu::keep_busy();
     let fixture = Fixture::start_keep_alive(0, Duration::ZERO).unwrap();
     let url = fixture.url("/doc/1");
     let (k, n) = (CONNECTIONS.to_string(), REQUESTS.to_string());
@@ -52,6 +53,7 @@ pub fn check_load_keeps_connections_alive(binary: Binary) {
 /// A server that closes each connection after one answer (`Connection: close`): every
 /// request still succeeds, each on a connection opened again, and the report says so.
 pub fn check_load_reconnects_to_a_server_that_closes(binary: Binary) {
+    let _cpu = crate::cpu::keep_busy();
     let fixture = Fixture::start(0, Duration::ZERO).unwrap();
     let url = fixture.url("/doc/1");
     let k = CONNECTIONS.to_string();

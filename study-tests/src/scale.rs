@@ -14,6 +14,7 @@ const AT_ONCE: usize = 3_000;
 /// Scale mode, with both gather modes: 200 fetches at once take about one latency, not
 /// 200; `--concurrency` bounds them; 2,000 sleeps gathered take about one sleep, and no less.
 pub fn check_scale(binary: Binary) {
+    let _cpu = crate::cpu::keep_busy();
     for gather in ["join", "spawn"] {
         check_scale_gathered(binary, gather);
     }
@@ -100,6 +101,7 @@ pub fn check_out_of_files(binary: Binary) {
 /// fetches in flight were capped; and isahc's queue of fetches does not count against
 /// their connect timeout.
 pub fn check_thousands_at_once_lose_nothing(binary: Binary) {
+    let _cpu = crate::cpu::keep_busy();
     let fixture = Fixture::start(0, Duration::from_millis(200)).unwrap();
     let base = fixture.url("");
     let count = AT_ONCE.to_string();

@@ -12,6 +12,7 @@ const POOL_PREFIXES: [&str; 4] = ["tokio-r", "blocking-", "minimal-blockin", "ru
 /// The starvation demo: a hog that keeps the thread makes the victims late by most of its
 /// 500 ms; with no hog, with yield points, or with the work off the thread, they are not.
 pub fn check_starvation(binary: Binary) -> Value {
+    let _cpu = crate::cpu::keep_busy();
     let (output, report) = binary.run_json(&["starve"]);
     assert_eq!(output.code, Some(0), "{}", output.stderr);
     let worst = |hog: &str| {

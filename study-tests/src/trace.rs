@@ -136,6 +136,7 @@ pub fn check_trace_of_the_lesson(binary: Binary) {
 /// The starvation demo, traced: while the busy-loop hog keeps the thread (its longest
 /// poll, about 500 ms), no other task is polled.
 pub fn check_trace_of_the_hog(binary: Binary) {
+    let _cpu = crate::cpu::keep_busy();
     let (_, trace) = traced_run(binary, &["starve"]);
     let polls = polls(&trace);
     let hog = polls
