@@ -21,6 +21,8 @@ use serde::Serialize;
 use fetch_core::load::LoadReport;
 
 use crate::runs::{get, measure_runs, parse_reports};
+use crate::tables::Comparison;
+use crate::workspace::Binaries;
 
 /// The closed-loop client of the seed's stack: one `ClientSession`, a connector limited to
 /// K connections, N requests shared by K workers, each body read whole. It prints one JSON
@@ -689,6 +691,45 @@ fn run_aiohttp(server: &LoadServer, connections: u64, requests: u64) -> anyhow::
         accepted: Some(accepted),
         server_cpu_share,
     })
+}
+
+/// The load step, with the plan `--full` and `--quick` choose, into `report`.
+pub(crate) fn run_step(
+    full: bool,
+    quick: bool,
+    binaries: &Binaries,
+    report: &mut Comparison,
+) -> anyhow::Result<()> {
+    let plan = if full {
+        Plan {
+            connections: vec![1, 10, 100],
+            requests: 100_000,
+            seconds: 5,
+            full: true,
+        }
+    } else if quick {
+        Plan {
+            connections: vec![10],
+            requests: 5_000,
+            seconds: 1,
+            full: false,
+        }
+    } else {
+        Plan {
+            connections: vec![100],
+            requests: 30_000,
+            seconds: 2,
+            full: false,
+        }
+    };
+    let start = std::time::Instant::now();
+    let fixture = binaries.bin.join("fixture-server");
+    let load = measure(&binaries.runtimes, &fixture, &plan, |what| {
+        eprintln!("    [{} s] {what}", start.elapsed().as_secs());
+    })?;
+    report.load = load.rows;
+    report.notes.extend(load.notes);
+    Ok(())
 }
 
 #[cfg(test)]

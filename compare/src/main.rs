@@ -5,13 +5,14 @@
 //! Run with: `cargo run --release -p compare` (`-- --full` for three runs of everything,
 //! `-- --quick` for a short trial run)
 //!
-//! This file holds the flags and the steps; each step's rows are in a file of its own
-//! (`lesson.rs`, `scale.rs`, `sleeps.rs`), the tables in `tables.rs`.
+//! This file holds the flags and the steps; each step is a file of its own (`lesson.rs`,
+//! `scale.rs`, `memory.rs`, `sleeps.rs`, `load.rs`), the tables are in `tables.rs`.
 
 mod latency;
 mod lesson;
 mod load;
 mod measure;
+mod memory;
 mod profile;
 mod reliability;
 mod runs;
@@ -75,6 +76,9 @@ enum Step {
     /// and aiohttp) and prints its tables; `--full` runs every K, both rates and both
     /// servers.
     Load,
+    /// Runs the memory step alone (each runtime's memory per in-flight fetch against its
+    /// bare hyper's, 10,000 in flight) and prints its table.
+    Memory,
     /// Runs one command and prints its measurements as JSON.
     #[command(hide = true)]
     Measure {
@@ -106,6 +110,7 @@ fn main() -> ExitCode {
         Some(Step::Measure { command }) => measure::measure_and_print(command),
         Some(Step::Reliability) => reliability(),
         Some(Step::Load) => load_alone(&args),
+        Some(Step::Memory) => memory_alone(&args),
         Some(Step::Profile) => profile(),
         Some(Step::Trace) => traces(&args),
         None => compare(&args),
@@ -151,11 +156,36 @@ fn traces(args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Builds the binaries, runs the memory step alone, and prints its table.
+fn memory_alone(args: &Args) -> anyhow::Result<()> {
+    let binaries = Binaries::build()?;
+    let mut report = Comparison::default();
+    run_memory(args, &binaries, &mut report, |runtime| {
+        eprintln!("memory: {runtime}")
+    })?;
+    report.check_targets(&[], 0, &[]);
+    println!("{}", report.markdown(if args.full { 3 } else { 1 }));
+    Ok(())
+}
+
+/// The memory step: 10,000 in flight (1,000 with `--quick`), three runs with `--full`.
+fn run_memory(
+    args: &Args,
+    binaries: &Binaries,
+    report: &mut Comparison,
+    progress: impl FnMut(&str),
+) -> anyhow::Result<()> {
+    let n = if args.quick { 1_000 } else { 10_000 };
+    let runs = if args.full { 3 } else { 1 };
+    report.memory = memory::measure(&binaries.runtimes, &binaries.bin, n, runs, progress)?;
+    Ok(())
+}
+
 /// Builds the binaries and runs the load step alone, and prints its tables.
 fn load_alone(args: &Args) -> anyhow::Result<()> {
     let binaries = Binaries::build()?;
     let mut report = Comparison::default();
-    run_load(args, &binaries, &mut report)?;
+    load::run_step(args.full, args.quick, &binaries, &mut report)?;
     let names: Vec<String> = binaries
         .runtimes
         .iter()
@@ -167,40 +197,6 @@ fn load_alone(args: &Args) -> anyhow::Result<()> {
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     latency::draw(&args.out.join("latency.svg"), &report.load)?;
     eprintln!("wrote latency.svg in {}", args.out.display());
-    Ok(())
-}
-
-/// The load step, with the plan `--full` and `--quick` choose, into `report`.
-fn run_load(args: &Args, binaries: &Binaries, report: &mut Comparison) -> anyhow::Result<()> {
-    let plan = if args.full {
-        load::Plan {
-            connections: vec![1, 10, 100],
-            requests: 100_000,
-            seconds: 5,
-            full: true,
-        }
-    } else if args.quick {
-        load::Plan {
-            connections: vec![10],
-            requests: 5_000,
-            seconds: 1,
-            full: false,
-        }
-    } else {
-        load::Plan {
-            connections: vec![100],
-            requests: 30_000,
-            seconds: 2,
-            full: false,
-        }
-    };
-    let start = std::time::Instant::now();
-    let fixture = binaries.bin.join("fixture-server");
-    let load = load::measure(&binaries.runtimes, &fixture, &plan, |what| {
-        eprintln!("    [{} s] {what}", start.elapsed().as_secs());
-    })?;
-    report.load = load.rows;
-    report.notes.extend(load.notes);
     Ok(())
 }
 
@@ -226,7 +222,7 @@ fn compare(args: &Args) -> anyhow::Result<()> {
     report.notes.push(scale::ephemeral_ports_note());
     let mut steps = Steps {
         done: 0,
-        total: runtimes.len() * (ClientKind::ALL.len() + 1) + counts.len() * fetchers.len() + 1,
+        total: runtimes.len() * (ClientKind::ALL.len() + 2) + counts.len() * fetchers.len() + 1,
         start: std::time::Instant::now(),
     };
     for (runtime, binary) in runtimes {
@@ -256,6 +252,12 @@ fn compare(args: &Args) -> anyhow::Result<()> {
         }
     }
 
+    run_memory(args, &binaries, &mut report, |runtime| {
+        steps.next(format_args!(
+            "memory: {runtime} and its bare hyper, all in flight"
+        ));
+    })?;
+
     for (runtime, binary) in runtimes {
         steps.next(format_args!(
             "sleeps: {runtime}, {sleeps} gathered 1 s sleeps in both gathers, and 1"
@@ -266,7 +268,7 @@ fn compare(args: &Args) -> anyhow::Result<()> {
     }
 
     steps.next("load: every runtime and peer on kept-alive connections");
-    run_load(args, &binaries, &mut report)?;
+    load::run_step(args.full, args.quick, &binaries, &mut report)?;
 
     let names: Vec<String> = runtimes.iter().map(|(name, _)| name.clone()).collect();
     report.check_targets(counts, sleeps, &names);

@@ -1,6 +1,10 @@
 //! The cost model: N small documents fetched at once by each runtime binary and by three
 //! baselines, each in its own process, against one fixture server in a third process.
 //!
+//! Each runtime's row is followed by its bare hyper's (`examples/bare_hyper.rs`: the same
+//! fetches with nothing but the runtime, its socket adapter and hyper), so that the study's
+//! own bytes and microseconds per fetch are the difference of two rows of the same run.
+//!
 //! The baselines are `threads-baseline` (a thread per request, ureq), `ab` (apache2-utils,
 //! a lean C client) and the seed's own stack (asyncio + aiohttp, one session, `gather`);
 //! `ab` and aiohttp are skipped, with a note, where they are not installed. Each row says
@@ -19,6 +23,10 @@ use fetch_core::scale::ScaleReport;
 use crate::measure::Measured;
 use crate::runs::{Server, measure_runs, parse_reports};
 use crate::stats::{median_in, median_of};
+use crate::workspace::bare_hyper_example;
+
+/// The client column of a bare-hyper row.
+pub(crate) const BARE_HYPER: &str = "hyper (bare)";
 
 /// The latency of every scale fetch: the ideal time of N fetches at once.
 pub(crate) const SCALE_LATENCY_MS: f64 = 200.0;
@@ -59,6 +67,14 @@ pub(crate) enum Fetcher {
         /// Its release binary.
         binary: PathBuf,
     },
+    /// The runtime's `bare-hyper-*` example: the same fetches with nothing but the runtime,
+    /// its socket adapter and hyper, the floor under the study's row.
+    BareHyper {
+        /// The runtime's name.
+        name: String,
+        /// The example's release binary.
+        binary: PathBuf,
+    },
     /// `threads-baseline`: a thread per request.
     Threads(PathBuf),
     /// apache2-utils' `ab`.
@@ -75,8 +91,9 @@ struct Outcome {
 }
 
 impl Fetcher {
-    /// The fetchers of the cost model: every runtime, the threads baseline, and `ab` and
-    /// aiohttp where they are installed (a note says which were skipped).
+    /// The fetchers of the cost model: every runtime, each followed by its bare hyper, the
+    /// threads baseline, and `ab` and aiohttp where they are installed (a note says which
+    /// were skipped).
     pub(crate) fn all(
         runtimes: &[(String, PathBuf)],
         bin: &Path,
@@ -84,9 +101,19 @@ impl Fetcher {
     ) -> Vec<Fetcher> {
         let mut fetchers: Vec<Fetcher> = runtimes
             .iter()
-            .map(|(name, binary)| Fetcher::Runtime {
-                name: name.clone(),
-                binary: binary.clone(),
+            .flat_map(|(name, binary)| {
+                let package = binary.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                let bare = bin.join("examples").join(bare_hyper_example(package));
+                [
+                    Fetcher::Runtime {
+                        name: name.clone(),
+                        binary: binary.clone(),
+                    },
+                    Fetcher::BareHyper {
+                        name: name.clone(),
+                        binary: bare,
+                    },
+                ]
             })
             .collect();
         fetchers.push(Fetcher::Threads(bin.join("threads-baseline")));
@@ -118,6 +145,7 @@ impl Fetcher {
     pub(crate) fn label(&self) -> (String, &'static str) {
         match self {
             Fetcher::Runtime { name, .. } => (name.clone(), "hyper"),
+            Fetcher::BareHyper { name, .. } => (name.clone(), BARE_HYPER),
             Fetcher::Threads(_) => ("threads".into(), "ureq"),
             Fetcher::Ab => ("ab (C)".into(), "ab"),
             Fetcher::Aiohttp => ("asyncio".into(), "aiohttp"),
@@ -157,6 +185,7 @@ impl Fetcher {
                 .map(String::from)
                 .to_vec(),
             ),
+            Fetcher::BareHyper { binary, .. } => (binary.clone(), vec![n, base.to_owned()]),
             Fetcher::Aiohttp => (
                 PathBuf::from("python3"),
                 ["-c", AIOHTTP, &n, base].map(String::from).to_vec(),
@@ -180,34 +209,37 @@ impl Fetcher {
                     .collect())
             }
             Fetcher::Ab => samples.iter().map(ab_outcome).collect(),
+            Fetcher::BareHyper { binary, .. } => {
+                let name = binary.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+                samples.iter().map(|s| line_outcome(name, s)).collect()
+            }
             Fetcher::Aiohttp => samples
                 .iter()
-                .map(|sample| {
-                    let line: serde_json::Value = serde_json::from_str(sample.stdout.trim())
-                        .with_context(|| {
-                            format!(
-                                "the aiohttp client printed no result: {}",
-                                sample.stderr.trim()
-                            )
-                        })?;
-                    let number = |field: &str| {
-                        line[field]
-                            .as_f64()
-                            .with_context(|| format!("the aiohttp client's result has no {field}"))
-                    };
-                    let errors = line["errors"].as_array().cloned().unwrap_or_default();
-                    Ok(Outcome {
-                        succeeded: number("succeeded")?,
-                        fetch_ms: number("fetch_ms")?,
-                        errors: errors
-                            .iter()
-                            .filter_map(|e| e.as_str().map(String::from))
-                            .collect(),
-                    })
-                })
+                .map(|s| line_outcome("the aiohttp client", s))
                 .collect(),
         }
     }
+}
+
+/// Reads the JSON line that the aiohttp client and the bare-hyper examples print:
+/// `succeeded`, `fetch_ms` and `errors`.
+fn line_outcome(who: &str, sample: &Measured) -> anyhow::Result<Outcome> {
+    let line: serde_json::Value = serde_json::from_str(sample.stdout.trim())
+        .with_context(|| format!("{who} printed no result: {}", sample.stderr.trim()))?;
+    let number = |field: &str| {
+        line[field]
+            .as_f64()
+            .with_context(|| format!("{who}'s result has no {field}"))
+    };
+    let errors = line["errors"].as_array().cloned().unwrap_or_default();
+    Ok(Outcome {
+        succeeded: number("succeeded")?,
+        fetch_ms: number("fetch_ms")?,
+        errors: errors
+            .iter()
+            .filter_map(|e| e.as_str().map(String::from))
+            .collect(),
+    })
 }
 
 /// Reads `ab`'s summary: complete, failed and non-2xx requests, and the time taken.

@@ -8,6 +8,7 @@ use fetch_core::lesson::LessonReport;
 
 use crate::lesson::{LESSON_LATENCY_MS, LessonRow};
 use crate::load::LoadRow;
+use crate::memory::{MEMORY_LATENCY_MS, MemoryRow};
 use crate::scale::{SCALE_LATENCY_MS, ScaleRow};
 use crate::sleeps::SleepRow;
 
@@ -18,6 +19,7 @@ pub(crate) struct Comparison {
     pub(crate) scale: Vec<ScaleRow>,
     pub(crate) sleeps: Vec<SleepRow>,
     pub(crate) load: Vec<LoadRow>,
+    pub(crate) memory: Vec<MemoryRow>,
     pub(crate) targets: Vec<(String, bool, String)>,
     /// The first lesson run of each runtime with hyper and join, for the timeline.
     pub(crate) timelines: Vec<LessonReport>,
@@ -68,6 +70,21 @@ impl Comparison {
                 ),
                 row.kb_per_fetch <= 12.0,
                 format!("{:.1} KB", row.kb_per_fetch),
+            ));
+        }
+        for row in &self.memory {
+            let own = row.own_kb_per_fetch();
+            self.targets.push((
+                format!(
+                    "the study's own memory per in-flight fetch on {} at {} at most 1 KB over \
+                     bare hyper's",
+                    row.runtime, row.count
+                ),
+                own <= 1.0,
+                format!(
+                    "{:.1} KB against {:.1} KB, {own:+.1} KB",
+                    row.study_kb_per_fetch, row.bare_kb_per_fetch
+                ),
             ));
         }
         for row in &self.sleeps {
@@ -157,6 +174,37 @@ impl Comparison {
         }
     }
 
+    /// The memory step: the study against bare hyper, every fetch in flight.
+    fn memory_markdown(&self, out: &mut String) {
+        if self.memory.is_empty() {
+            return;
+        }
+        out.push_str(&format!(
+            "\n### Memory per in-flight fetch: the study against bare hyper\n\n\
+             Bare hyper is each runtime's `examples/bare_hyper.rs`: the same fetches with \
+             nothing but the runtime, its socket adapter and hyper's connection API. The \
+             server answers after {MEMORY_LATENCY_MS} ms, so that all N are open at once \
+             (\"open\" is the server's count); KB per fetch is (peak RSS at N - peak RSS at \
+             1) / (N - 1).\n\n\
+             | runtime | N | bare hyper KB/fetch | open | study KB/fetch | open | study's own KB |\n\
+             | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+        ));
+        let open = |n: Option<u64>| n.map_or_else(|| "-".to_owned(), |n| n.to_string());
+        for r in &self.memory {
+            out.push_str(&format!(
+                "| {} | {} | {:.1} | {} | {:.1} | {} | {:+.1} |{}\n",
+                r.runtime,
+                r.count,
+                r.bare_kb_per_fetch,
+                open(r.bare_peak_open),
+                r.study_kb_per_fetch,
+                open(r.study_peak_open),
+                r.own_kb_per_fetch(),
+                failed_note(r.failed_runs),
+            ));
+        }
+    }
+
     /// The tables and the targets, as markdown.
     pub(crate) fn markdown(&self, runs: usize) -> String {
         let mut out = format!("Median of {runs} run(s) each.\n\n");
@@ -188,11 +236,16 @@ impl Comparison {
             out.push_str(&format!(
                 "\n### Cost model: N documents of 1 KiB at once, {SCALE_LATENCY_MS} ms latency each\n\n\
                  CPU and syscalls per fetch are the client process's, all threads; KB per fetch is \
-                 (peak RSS at N - peak RSS at 1) / (N - 1); server CPU is the fixture server's \
-                 (its own process) during the run.\n\n\
+                 (peak RSS at N - peak RSS at 1) / (N - 1), and open is the most connections the \
+                 server had open at once: where it is below N (the study opens 256 at a time, and \
+                 the first answers come before the last connects), KB per fetch is per N, not per \
+                 fetch in flight (the memory table below holds all N in flight). Each runtime's \
+                 `hyper (bare)` row is its `examples/bare_hyper.rs`, the same fetches with the \
+                 runtime and hyper alone. Server CPU is the fixture server's (its own process) \
+                 during the run.\n\n\
                  | runtime | client | N | total s | total / ideal | failed | user µs/fetch | \
-                 sys µs/fetch | syscalls/fetch | KB/fetch | server CPU ms | peak RSS MB | threads |\n\
-                 | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+                 sys µs/fetch | syscalls/fetch | KB/fetch | open | server CPU ms | peak RSS MB | threads |\n\
+                 | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
             ));
             for r in &self.scale {
                 let syscalls = r
@@ -223,6 +276,7 @@ impl Comparison {
                 }
             }
         }
+        self.memory_markdown(&mut out);
         if !self.sleeps.is_empty() {
             out.push_str(
                 "\n### Gathered sleeps of 1 s\n\n\
@@ -365,6 +419,7 @@ impl Comparison {
             "scale": self.scale,
             "sleeps": self.sleeps,
             "load": self.load,
+            "memory": self.memory,
             "notes": self.notes,
             "targets": targets,
         })

@@ -1,6 +1,6 @@
 //! The binaries compare measures: every runtime crate that fetches, from the study's one
-//! list (study-workspace), the fixture server and the threads baseline, built in release
-//! mode.
+//! list (study-workspace) and its bare-hyper example, the fixture server and the threads
+//! baseline, built in release mode.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -27,9 +27,13 @@ impl Binaries {
         eprintln!("building {} in release mode", packages.join(", "));
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut build = Command::new(cargo);
-        build.args(["build", "--release", "--locked"]);
+        build.args(["build", "--release", "--locked", "--bins"]);
         for package in packages {
             build.args(["-p", package]);
+        }
+        // Each runtime's bare-hyper example: the cost model's floor under its row.
+        for runtime in workspace.fetching() {
+            build.args(["--example", &bare_hyper_example(&runtime.package)]);
         }
         let status = build.status().context("cannot run cargo build")?;
         if !status.success() {
@@ -42,4 +46,12 @@ impl Binaries {
             .collect();
         Ok(Binaries { runtimes, bin })
     }
+}
+
+/// The name of a runtime crate's bare-hyper example (`runtime-tokio`: `bare-hyper-tokio`).
+pub(crate) fn bare_hyper_example(package: &str) -> String {
+    format!(
+        "bare-hyper-{}",
+        package.strip_prefix("runtime-").unwrap_or(package)
+    )
 }

@@ -47,7 +47,7 @@ use study_play::Play;
 /// is 8 KiB; 2 KiB holds a request head and reads a small answer in one go, and takes
 /// 10,000 fetches at once from 354 to 302 MB of peak RSS with the same CPU
 /// (docs/BENCHMARKS.md, section 9).
-const ADAPTER_BUFFER: usize = 2 * 1024;
+pub const ADAPTER_BUFFER: usize = 2 * 1024;
 
 /// compio's TCP stream as futures-io sees it: pinned on the heap, because hyper and
 /// futures-rustls need an `Unpin` stream and `AsyncStream` is not one.

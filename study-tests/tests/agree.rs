@@ -190,7 +190,7 @@ fn every_runtime_that_fetches_has_its_rows_in_the_readme_census() {
 
 /// What each runtime crate that fetches must have, beside its `Cargo.toml` metadata: the
 /// files every runtime crate has (ARCHITECTURE.md's checklist), each named here once.
-const PER_RUNTIME_FILES: [(&str, &str); 7] = [
+const PER_RUNTIME_FILES: [(&str, &str); 9] = [
     ("src/lib.rs", "the runtime's handle and `run`"),
     ("src/main.rs", "the thin binary"),
     (
@@ -202,6 +202,14 @@ const PER_RUNTIME_FILES: [(&str, &str); 7] = [
         "the seed's two cells, the first file a learner reads",
     ),
     ("examples/will_wake.rs", "the waker finding"),
+    (
+        "examples/bare_hyper.rs",
+        "the cost model's floor: the runtime and hyper alone",
+    ),
+    (
+        "tests/busy_machine.rs",
+        "the checks that load the machine, through `study_tests::busy_machine_tests!`",
+    ),
     ("benches/micro.rs", "the micro-benchmarks"),
     (
         "benches/sentinel.rs",

@@ -1,0 +1,109 @@
+//! Memory per in-flight fetch: each runtime's scale mode against its bare hyper
+//! (`examples/bare_hyper.rs`: the same fetches with nothing but the runtime, its socket
+//! adapter and hyper), from the same run, with every fetch in flight at once.
+//!
+//! The cost model's server answers after 200 ms, and the study opens 256 connections at a
+//! time: at 10,000 only about 6,000 are open at once there, so its KB per fetch is per N,
+//! not per fetch in flight. This step's server answers after 2 s, long enough for all N to
+//! be open at once (the server counts them: the table shows it), so that the difference of
+//! the two rows is what the study itself keeps per fetch.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::measure::Measured;
+use crate::runs::{Server, measure_runs};
+use crate::stats::{failed_runs, median_of};
+use crate::workspace::bare_hyper_example;
+
+/// How long the memory step's server waits before each answer: long enough for N = 10,000
+/// connections, opened 256 at a time, to be all open at once.
+pub(crate) const MEMORY_LATENCY_MS: u64 = 2_000;
+
+/// One runtime at one N: the study's scale mode and its bare hyper.
+#[derive(Debug, Serialize)]
+pub(crate) struct MemoryRow {
+    pub(crate) runtime: String,
+    pub(crate) count: usize,
+    /// The bare-hyper example's peak RSS growth per fetch, in KB.
+    pub(crate) bare_kb_per_fetch: f64,
+    /// The study's, in KB.
+    pub(crate) study_kb_per_fetch: f64,
+    /// The most connections open at once during the bare runs and the study's.
+    pub(crate) bare_peak_open: Option<u64>,
+    pub(crate) study_peak_open: Option<u64>,
+    /// Runs that exited with an error, of either.
+    pub(crate) failed_runs: usize,
+}
+
+impl MemoryRow {
+    /// What the study keeps per in-flight fetch beyond what the runtime and hyper do.
+    pub(crate) fn own_kb_per_fetch(&self) -> f64 {
+        self.study_kb_per_fetch - self.bare_kb_per_fetch
+    }
+}
+
+/// Measures every runtime in `runtimes` (name and release binary, in `bin`) at `count`, the
+/// median of `runs` runs, against a fixture server of its own.
+pub(crate) fn measure(
+    runtimes: &[(String, PathBuf)],
+    bin: &Path,
+    count: usize,
+    runs: usize,
+    mut progress: impl FnMut(&str),
+) -> anyhow::Result<Vec<MemoryRow>> {
+    let server = Server::start(&bin.join("fixture-server"), MEMORY_LATENCY_MS)?;
+    let mut rows = Vec::new();
+    for (runtime, binary) in runtimes {
+        progress(runtime);
+        let package = binary.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let bare = bin.join("examples").join(bare_hyper_example(package));
+        let study_args = |n: usize| {
+            [
+                "scale",
+                "--json",
+                "--count",
+                &n.to_string(),
+                "--base",
+                &server.base,
+            ]
+            .map(String::from)
+            .to_vec()
+        };
+        let bare_args = |n: usize| vec![n.to_string(), server.base.clone()];
+        let (bare_kb, bare_open, bare_failed) =
+            kb_per_fetch(&server, &bare, bare_args, count, runs)?;
+        let (study_kb, study_open, study_failed) =
+            kb_per_fetch(&server, binary, study_args, count, runs)?;
+        rows.push(MemoryRow {
+            runtime: runtime.clone(),
+            count,
+            bare_kb_per_fetch: bare_kb,
+            study_kb_per_fetch: study_kb,
+            bare_peak_open: bare_open,
+            study_peak_open: study_open,
+            failed_runs: bare_failed + study_failed,
+        });
+    }
+    Ok(rows)
+}
+
+/// (peak RSS at `count` - peak RSS at 1) / (`count` - 1) in KB, the median of `runs`
+/// runs; the most connections the server had open at once; and the runs that failed.
+fn kb_per_fetch(
+    server: &Server,
+    program: &Path,
+    args: impl Fn(usize) -> Vec<String>,
+    count: usize,
+    runs: usize,
+) -> anyhow::Result<(f64, Option<u64>, usize)> {
+    let one: Vec<Measured> = measure_runs(program, &args(1), runs)?;
+    let _ = server.peak_open();
+    let many = measure_runs(program, &args(count), runs)?;
+    let peak_open = server.peak_open().ok();
+    let rss = |samples: &[Measured], what: &str| median_of(samples, what, |s| s.max_rss_kib as f64);
+    let growth_kib = rss(&many, "peak RSS")? - rss(&one, "peak RSS of one fetch")?;
+    let kb = growth_kib.max(0.0) * 1.024 / (count as f64 - 1.0).max(1.0);
+    Ok((kb, peak_open, failed_runs(&one) + failed_runs(&many)))
+}
