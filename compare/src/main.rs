@@ -46,15 +46,20 @@ struct Args {
 
     /// Three runs of every configuration instead of one (the tables show the median), and
     /// syscalls counted at every N. About three times as long.
-    #[arg(long, conflicts_with = "quick")]
+    #[arg(long, global = true, conflicts_with = "quick")]
     full: bool,
 
     /// Where to write compare.json, compare.md, timeline.svg and latency.svg.
-    #[arg(long, value_name = "DIR", default_value = "target/compare")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        default_value = "target/compare"
+    )]
     out: PathBuf,
 
     /// A short trial run: one run each and small workloads. Not for measuring.
-    #[arg(long)]
+    #[arg(long, global = true)]
     quick: bool,
 }
 

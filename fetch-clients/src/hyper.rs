@@ -163,12 +163,18 @@ impl<C: Connect> HyperClient<C> {
         I: hyper::rt::Read + hyper::rt::Write + Unpin,
     {
         let (mut sender, connection) = http1::handshake(io).await.map_err(http_error)?;
-        let request = get(url)?;
         let max = self.options.max_body;
+        // The request goes to hyper's queue here, so that the exchange below keeps only the
+        // future of its response while it waits, not the request beside it (about 200
+        // bytes: an `async` block keeps what it captured for its whole life).
+        let response = sender.send_request(get(url)?);
         let exchange = async move {
-            let response = sender.send_request(request).await.map_err(http_error)?;
-            read_response(response, max).await
-            // `sender` drops here, which tells the connection to close.
+            let response = response.await.map_err(http_error)?;
+            let fetched = read_response(response, max).await;
+            // The sender drops here (or at an early return): that tells the connection to
+            // close.
+            drop(sender);
+            fetched
         };
         // The connection future does the socket I/O. It is polled here, beside the
         // exchange, rather than spawned: the fetch stays one future, on one thread, and
@@ -364,27 +370,36 @@ fn get(url: &Url) -> Result<Request<Empty<Bytes>>, FetchError> {
 }
 
 /// Reads a response's status, `Location` and whole body, up to `max` body bytes.
-async fn read_response(response: Response<Incoming>, max: u64) -> Result<Fetched, FetchError> {
+///
+/// A plain function: the head is read at once, and the future keeps only the body, not
+/// the whole response beside it while the body arrives.
+fn read_response(
+    response: Response<Incoming>,
+    max: u64,
+) -> impl Future<Output = Result<Fetched, FetchError>> {
     let status = response.status().as_u16();
     let header = |name| response.headers().get(name)?.to_str().ok();
     let location = header(LOCATION).map(str::to_owned);
     let announced: Option<u64> = header(CONTENT_LENGTH).and_then(|n| n.parse().ok());
-    check_announced(announced, max)?;
+    let announced = check_announced(announced, max);
     let mut body = response.into_body();
-    let mut bytes = 0;
-    while let Some(frame) = body.frame().await {
-        if let Ok(data) = frame.map_err(http_error)?.into_data() {
-            bytes += data.len() as u64;
-            if bytes > max {
-                return Err(FetchError::BodyTooLarge { max });
+    async move {
+        announced?;
+        let mut bytes = 0;
+        while let Some(frame) = body.frame().await {
+            if let Ok(data) = frame.map_err(http_error)?.into_data() {
+                bytes += data.len() as u64;
+                if bytes > max {
+                    return Err(FetchError::BodyTooLarge { max });
+                }
             }
         }
+        Ok(Fetched {
+            status,
+            bytes,
+            location,
+        })
     }
-    Ok(Fetched {
-        status,
-        bytes,
-        location,
-    })
 }
 
 /// The name the server's certificate must cover: the URL's host name or IP address.

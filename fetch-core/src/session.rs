@@ -82,14 +82,6 @@ impl Target {
             Target::Checked(url) => url.to_string(),
         }
     }
-
-    /// The URL, checked.
-    fn check(self) -> Result<Url, FetchError> {
-        match self {
-            Target::Typed(text) => parse_url(&text),
-            Target::Checked(url) => Ok(url),
-        }
-    }
 }
 
 /// Fetches every URL at once and waits for all of them, results in input order.
@@ -222,26 +214,58 @@ impl Pollers {
 }
 
 /// Runs one fetch under the timeout, prints the lesson's lines, and builds its report.
-async fn fetch_and_report<R: Runtime, F: Fetch>(
+///
+/// A plain function: the target is checked and its URL put in `hops` before the future is
+/// made, so that the future (which every fetch in flight holds) keeps neither the target
+/// nor a copy of its text; only text as the user typed it is kept, for the report.
+fn fetch_and_report<R: Runtime, F: Fetch>(
     session: Rc<Session<R, F>>,
     target: Target,
     run_start: Instant,
-) -> FetchReport {
-    let start_ms = millis_since(run_start);
-    let url = target.text();
-    session.live.fetching(&url);
-    let mut hops = Vec::new();
-    let outcome = match target.check() {
-        Ok(first) => {
-            // Most fetches are not redirected: room for one URL, not the four of a
-            // first push.
-            hops.reserve_exact(1);
-            hops.push(first);
-            let fetch = follow_redirects(&session.client, &mut hops);
-            with_timeout(&session.runtime, session.timeout, fetch).await
+) -> impl Future<Output = FetchReport> {
+    let (typed, checked) = match target {
+        Target::Typed(text) => {
+            let checked = parse_url(&text);
+            (Some(text), checked)
         }
-        Err(err) => Err(err),
+        Target::Checked(url) => (None, Ok(url)),
     };
+    let mut hops = Vec::new();
+    let checked = checked.map(|first| {
+        // Most fetches are not redirected: room for one URL, not the four of a first push.
+        hops.reserve_exact(1);
+        hops.push(first);
+    });
+    async move {
+        let start_ms = millis_since(run_start);
+        session.live.fetching(shown(typed.as_deref(), &hops));
+        let outcome = match checked {
+            Ok(()) => {
+                let fetch = follow_redirects(&session.client, &mut hops);
+                with_timeout(&session.runtime, session.timeout, fetch).await
+            }
+            Err(err) => Err(err),
+        };
+        build_report(&session, typed, &hops, outcome, start_ms, run_start)
+    }
+}
+
+/// The URL of a fetch as its report shows it: as typed, or else as checked.
+fn shown<'a>(typed: Option<&'a str>, hops: &'a [Url]) -> &'a str {
+    typed
+        .or_else(|| hops.first().map(Url::as_str))
+        .unwrap_or_default()
+}
+
+/// The report of a finished fetch, its lines printed.
+fn build_report<R: Runtime, F: Fetch>(
+    session: &Session<R, F>,
+    typed: Option<String>,
+    hops: &[Url],
+    outcome: Result<Fetched, FetchError>,
+    start_ms: f64,
+    run_start: Instant,
+) -> FetchReport {
     let (status, bytes, error) = match outcome {
         Ok(fetched) => (Some(fetched.status), Some(fetched.bytes), None),
         Err(err @ FetchError::Status { status, bytes }) => {
@@ -250,7 +274,7 @@ async fn fetch_and_report<R: Runtime, F: Fetch>(
         Err(err) => (None, None, Some(explain(&err))),
     };
     let report = FetchReport {
-        url,
+        url: typed.unwrap_or_else(|| shown(None, hops).to_owned()),
         final_url: hops.last().map(ToString::to_string),
         redirects: hops.len().saturating_sub(1) as u32,
         status,
@@ -559,14 +583,15 @@ mod tests {
         let client = std::mem::size_of_val(&session.client.fetch(&url));
         assert!(client >= 4096, "the fake client's future is {client} bytes");
         // What a gather holds per fetch: the client's exchange, once, and a few hundred
-        // bytes more: 512 here. A wrapper that kept its argument and the future it awaits
-        // would hold the exchange twice; `fetch_one` as an `async fn`, and
-        // `follow_redirects` with a URL of its own, kept 640 (and a box for the rest).
-        // On tokio, the whole-fetch timer adds about 130 bytes to these.
+        // bytes more: 264 here. A wrapper that kept its argument and the future it awaits
+        // would hold the exchange twice; `fetch_and_report` keeping its target and a copy
+        // of its text took 512, and with `fetch_one` an `async fn` and `follow_redirects`
+        // with a URL of its own, 640 (and a box). On tokio, the whole-fetch timer adds
+        // about 130 bytes to these.
         let target = Target::Checked(url.clone());
         let fetch = std::mem::size_of_val(&fetch_one(session.clone(), target, Instant::now()));
         assert!(
-            fetch <= client + 576,
+            fetch <= client + 320,
             "fetch_one is {fetch} bytes around a client future of {client}"
         );
     }
