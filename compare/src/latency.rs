@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::Context;
 use plotters::prelude::*;
 
-use crate::load::LoadRow;
+use crate::load_run::LoadRow;
 
 /// The percentiles on the x axis, in order, with their labels.
 const PERCENTILES: [&str; 5] = ["p50", "p90", "p99", "p99.9", "max"];

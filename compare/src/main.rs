@@ -11,8 +11,10 @@
 mod latency;
 mod lesson;
 mod load;
+mod load_run;
 mod measure;
 mod memory;
+mod peers;
 mod profile;
 mod reliability;
 mod runs;
@@ -164,25 +166,15 @@ fn traces(args: &Args) -> anyhow::Result<()> {
 /// Builds the binaries, runs the memory step alone, and prints its table.
 fn memory_alone(args: &Args) -> anyhow::Result<()> {
     let binaries = Binaries::build()?;
-    let mut report = Comparison::default();
-    run_memory(args, &binaries, &mut report, |runtime| {
-        eprintln!("memory: {runtime}")
+    let memory = memory::run_step(args.full, args.quick, &binaries, |runtime| {
+        eprintln!("memory: {runtime}");
     })?;
+    let mut report = Comparison {
+        memory,
+        ..Comparison::default()
+    };
     report.check_targets(&[], 0, &[]);
     println!("{}", report.markdown(if args.full { 3 } else { 1 }));
-    Ok(())
-}
-
-/// The memory step: 10,000 in flight (1,000 with `--quick`), three runs with `--full`.
-fn run_memory(
-    args: &Args,
-    binaries: &Binaries,
-    report: &mut Comparison,
-    progress: impl FnMut(&str),
-) -> anyhow::Result<()> {
-    let n = if args.quick { 1_000 } else { 10_000 };
-    let runs = if args.full { 3 } else { 1 };
-    report.memory = memory::measure(&binaries.runtimes, &binaries.bin, n, runs, progress)?;
     Ok(())
 }
 
@@ -190,7 +182,7 @@ fn run_memory(
 fn load_alone(args: &Args) -> anyhow::Result<()> {
     let binaries = Binaries::build()?;
     let mut report = Comparison::default();
-    load::run_step(args.full, args.quick, &binaries, &mut report)?;
+    report.add_load(load::run_step(args.full, args.quick, &binaries)?);
     let names: Vec<String> = binaries
         .runtimes
         .iter()
@@ -257,7 +249,7 @@ fn compare(args: &Args) -> anyhow::Result<()> {
         }
     }
 
-    run_memory(args, &binaries, &mut report, |runtime| {
+    report.memory = memory::run_step(args.full, args.quick, &binaries, |runtime| {
         steps.next(format_args!(
             "memory: {runtime} and its bare hyper, all in flight"
         ));
@@ -273,7 +265,7 @@ fn compare(args: &Args) -> anyhow::Result<()> {
     }
 
     steps.next("load: every runtime and peer on kept-alive connections");
-    load::run_step(args.full, args.quick, &binaries, &mut report)?;
+    report.add_load(load::run_step(args.full, args.quick, &binaries)?);
 
     let names: Vec<String> = runtimes.iter().map(|(name, _)| name.clone()).collect();
     report.check_targets(counts, sleeps, &names);

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::measure::Measured;
 use crate::runs::{Server, measure_runs};
 use crate::stats::{failed_runs, median_of};
-use crate::workspace::bare_hyper_example;
+use crate::workspace::{Binaries, bare_hyper_example};
 
 /// How long the memory step's server waits before each answer: long enough for N = 10,000
 /// connections, opened 256 at a time, to be all open at once.
@@ -46,7 +46,7 @@ impl MemoryRow {
 
 /// Measures every runtime in `runtimes` (name and release binary, in `bin`) at `count`, the
 /// median of `runs` runs, against a fixture server of its own.
-pub(crate) fn measure(
+fn measure(
     runtimes: &[(String, PathBuf)],
     bin: &Path,
     count: usize,
@@ -87,6 +87,18 @@ pub(crate) fn measure(
         });
     }
     Ok(rows)
+}
+
+/// The memory step: 10,000 in flight (1,000 with `quick`), three runs each with `full`.
+pub(crate) fn run_step(
+    full: bool,
+    quick: bool,
+    binaries: &Binaries,
+    progress: impl FnMut(&str),
+) -> anyhow::Result<Vec<MemoryRow>> {
+    let count = if quick { 1_000 } else { 10_000 };
+    let runs = if full { 3 } else { 1 };
+    measure(&binaries.runtimes, &binaries.bin, count, runs, progress)
 }
 
 /// (peak RSS at `count` - peak RSS at 1) / (`count` - 1) in KB, the median of `runs`

@@ -16,7 +16,7 @@ use anyhow::{Context, bail};
 
 use fetch_core::load::LoadReport;
 
-use crate::load::{LoadServer, runs};
+use crate::load_run::{LoadServer, runs};
 
 /// The layers, in the table's order, each with the marks of its functions' names: the
 /// first layer whose mark a name holds takes the sample.

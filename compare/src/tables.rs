@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 use fetch_core::lesson::LessonReport;
 
 use crate::lesson::{LESSON_LATENCY_MS, LessonRow};
-use crate::load::LoadRow;
+use crate::load::LoadResults;
+use crate::load_run::LoadRow;
 use crate::memory::{MEMORY_LATENCY_MS, MemoryRow};
 use crate::scale::{SCALE_LATENCY_MS, ScaleRow};
 use crate::sleeps::SleepRow;
@@ -28,6 +29,12 @@ pub(crate) struct Comparison {
 }
 
 impl Comparison {
+    /// Takes in the load step's rows and notes.
+    pub(crate) fn add_load(&mut self, load: LoadResults) {
+        self.load = load.rows;
+        self.notes.extend(load.notes);
+    }
+
     /// Checks the targets, and notes each as met or missed with the number.
     pub(crate) fn check_targets(&mut self, counts: &[usize], sleeps: usize, runtimes: &[String]) {
         self.check_load_targets(runtimes);

@@ -23,7 +23,7 @@ use rustls::pki_types::ServerName;
 use url::{Host, Url};
 
 use fetch_core::fetch::error_chain;
-use fetch_core::session::with_timeout;
+use fetch_core::timeout::with_timeout;
 use fetch_core::{
     ClientOptions, Connection, Fetch, FetchError, Fetched, KeepAlive, Runtime, TlsProblem,
 };

@@ -38,6 +38,7 @@ pub mod seed;
 pub mod session;
 pub mod sleep;
 pub mod starve;
+pub mod timeout;
 pub mod trace;
 
 #[cfg(test)]

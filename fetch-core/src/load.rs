@@ -30,7 +30,8 @@ use crate::fetch::{Connection, FetchError, Fetched, KeepAlive};
 use crate::limits::{OpenFiles, open_files};
 use crate::report::{DemoReport, Failures, Live, Progress, millis_since};
 use crate::runtime::Runtime;
-use crate::session::{check_status, with_timeout};
+use crate::session::check_status;
+use crate::timeout::with_timeout;
 use crate::trace::traced;
 
 /// The most distinct error messages a report keeps; the rest are counted under

@@ -20,7 +20,8 @@ use crate::cli::ReactiveArgs;
 use crate::fetch::{Fetch, error_chain};
 use crate::report::{DemoReport, Failures, Live, millis_since};
 use crate::runtime::Reactive;
-use crate::session::{Session, Target, fetch_one, timeout};
+use crate::session::{Session, Target, fetch_one};
+use crate::timeout::timeout;
 use crate::trace::traced;
 
 /// How long the timer task sleeps.

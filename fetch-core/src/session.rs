@@ -19,6 +19,7 @@ use crate::fetch::{
 };
 use crate::report::{FetchReport, Live, millis_since};
 use crate::runtime::Runtime;
+use crate::timeout::with_timeout;
 use crate::trace::{self, traced};
 
 /// What every fetch of a run shares: the runtime, the client and the settings.
@@ -350,60 +351,6 @@ pub(crate) fn check_status(fetched: Fetched) -> Result<Fetched, FetchError> {
     }
 }
 
-/// Runs `work`, or gives up with [`FetchError::Timeout`] once `limit` has passed on the
-/// runtime's timer.
-///
-/// A plain function, not an `async fn`: an `async fn` would keep `work` both as its
-/// argument and inside the future it awaits, which doubles the size of every fetch future
-/// (see [`fetch_one`]).
-pub fn with_timeout<'a, R: Runtime, T, W>(
-    runtime: &'a R,
-    limit: Duration,
-    work: W,
-) -> impl Future<Output = Result<T, FetchError>> + 'a
-where
-    W: Future<Output = Result<T, FetchError>> + 'a,
-{
-    timeout(runtime, limit, work)
-        .map(move |outcome| outcome.unwrap_or(Err(FetchError::Timeout(limit))))
-}
-
-/// Runs `work`, or gives up with `None` once `limit` has passed on the runtime's timer.
-/// Dropping `work` cancels it: that is how futures are cancelled.
-pub fn timeout<'a, R: Runtime, W: Future + 'a>(
-    runtime: &'a R,
-    limit: Duration,
-    work: W,
-) -> impl Future<Output = Option<W::Output>> + 'a {
-    Timeout {
-        work,
-        timer: runtime.sleep(limit),
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// The future of [`timeout`]: the work and the timer side by side, each stored once.
-    struct Timeout<W, S> {
-        #[pin]
-        work: W,
-        #[pin]
-        timer: S,
-    }
-}
-
-impl<W: Future, S: Future<Output = ()>> Future for Timeout<W, S> {
-    type Output = Option<W::Output>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        // The work first: work that is ready wins, even against a timer that has run out.
-        if let Poll::Ready(output) = this.work.poll(cx) {
-            return Poll::Ready(Some(output));
-        }
-        this.timer.poll(cx).map(|()| None)
-    }
-}
-
 /// The OS error number of "too many open files" in this process.
 const EMFILE: i32 = nix::errno::Errno::EMFILE as i32;
 
@@ -536,20 +483,6 @@ mod tests {
         let client = Table::with(&[("http://a.test/", 302, None)]);
         let err = client.follow("http://a.test/").unwrap_err();
         assert_eq!(err.to_string(), "server answered HTTP 302 (7 body bytes)");
-    }
-
-    #[test]
-    fn the_timeout_fires_when_the_work_does_not_finish() {
-        let limit = Duration::from_millis(1500);
-        let never = pending::<Result<(), FetchError>>();
-        let outcome = block_on(with_timeout(&FakeRuntime::default(), limit, never));
-        assert_eq!(outcome.unwrap_err().to_string(), "timed out after 1.5 s");
-        // Work that is ready wins, even against a timer that has already run out.
-        let ready = async { Ok::<_, FetchError>(5) };
-        assert_eq!(
-            block_on(with_timeout(&FakeRuntime::default(), limit, ready)).unwrap(),
-            5
-        );
     }
 
     /// A client whose exchange holds 4 KiB across an await, as a real client's buffers do.

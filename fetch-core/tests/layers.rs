@@ -8,7 +8,7 @@ use std::path::Path;
 const LAYERS: [&[&str]; 4] = [
     // What every demo shares.
     &[
-        "census", "cli", "fetch", "limits", "report", "runtime", "seed", "trace",
+        "census", "cli", "fetch", "limits", "report", "runtime", "seed", "timeout", "trace",
     ],
     // One fetch under its timeout, and the phases that gather fetches.
     &["session"],

@@ -24,13 +24,15 @@ use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::oneshot;
 use url::Url;
 
+mod answers;
 mod bomb;
 mod documents;
 pub mod routes;
 mod tls;
 
+pub use answers::{HOSTILE_BODY_BYTES, TRUNCATED};
 pub use documents::{DOCUMENTS, SMALL_DOC_BYTES, document};
-pub use routes::{HOSTILE_BODY_BYTES, MATRIX, MATRIX_FLAGS, TRUNCATED};
+pub use routes::{MATRIX, MATRIX_FLAGS};
 pub use tls::TlsIdentity;
 
 use routes::Settings;

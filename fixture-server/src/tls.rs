@@ -9,7 +9,8 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
-use crate::routes::{self, Conn, HEAD_TIMEOUT, Settings};
+use crate::answers::Conn;
+use crate::routes::{self, HEAD_TIMEOUT, Settings};
 
 /// The certificate chain and private key an https fixture presents, both as PEM.
 ///

@@ -298,3 +298,45 @@ fn the_runtime_crates_define_the_same_functions_in_the_same_order() {
         );
     }
 }
+
+/// The longest a source file may be, and compare's `main.rs` (its flags and steps only):
+/// past that, a file holds more than one job (ARCHITECTURE.md).
+const MAX_LINES: usize = 600;
+const MAX_COMPARE_MAIN_LINES: usize = 300;
+
+#[test]
+fn no_source_file_is_longer_than_one_job() {
+    let root = workspace::root();
+    let mut long = Vec::new();
+    let mut folders = vec![root.clone()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if !name.starts_with('.') && name != "target" {
+                    folders.push(path);
+                }
+            } else if name.ends_with(".rs") {
+                let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+                let relative = path.strip_prefix(&root).unwrap().to_path_buf();
+                let limit = if relative == std::path::Path::new("compare/src/main.rs") {
+                    MAX_COMPARE_MAIN_LINES
+                } else {
+                    MAX_LINES
+                };
+                if lines > limit {
+                    long.push(format!(
+                        "{} ({lines} lines, at most {limit})",
+                        relative.display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "files longer than one job:\n{}",
+        long.join("\n")
+    );
+}
