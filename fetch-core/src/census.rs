@@ -123,10 +123,48 @@ pub fn process_cpu_ms(pid: u32) -> Option<u64> {
 /// exited).
 pub fn process_status(pid: u32, field: &str) -> Option<u64> {
     let text = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status_number(&text, field)
+}
+
+/// The number in a `/proc/PID/status` text's line `field:`.
+fn status_number(text: &str, field: &str) -> Option<u64> {
     let value = text
         .lines()
         .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))?;
     value.trim().trim_end_matches("kB").trim().parse().ok()
+}
+
+/// One reading of `/proc/PID/status` of a child started to run `program`, taken only once
+/// the child runs it.
+///
+/// `Command::spawn` returns when the kernel releases the parent from the child's `execve`,
+/// a moment before the child leaves the parent's memory for its own (`exec_mmap`): a
+/// reading then shows the parent's memory (a test process's 50 MB once failed a CI run
+/// with it). The child takes the program's name only after the switch, so a reading that
+/// still shows another name is refused.
+#[derive(Debug)]
+pub struct ChildStatus(String);
+
+impl ChildStatus {
+    /// The reading, or `None` while the child is not yet running `program`, and once it
+    /// has exited.
+    pub fn read(pid: u32, program: &str) -> Option<ChildStatus> {
+        let text = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let name = text.lines().find_map(|line| line.strip_prefix("Name:"))?;
+        (name.trim().as_bytes() == command_name(program)).then_some(ChildStatus(text))
+    }
+
+    /// The number in the line `field:`, such as `Threads` or `VmHWM` (in KiB).
+    pub fn number(&self, field: &str) -> Option<u64> {
+        status_number(&self.0, field)
+    }
+}
+
+/// The name the kernel gives a process that runs `program` (its `comm`): the file's name,
+/// cut to 15 bytes.
+fn command_name(program: &str) -> &[u8] {
+    let file = program.rsplit('/').next().unwrap_or(program).as_bytes();
+    &file[..file.len().min(15)]
 }
 
 /// The calling thread's CPU time so far (user and system), if the OS tells it.
@@ -250,6 +288,18 @@ pub const UNKNOWN_HELPER: &str = "a helper the study does not know";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_childs_status_is_read_only_under_its_programs_name() {
+        let me = std::process::id();
+        let exe = std::env::current_exe().unwrap();
+        let exe = exe.to_str().unwrap();
+        let status = ChildStatus::read(me, exe).expect("this process runs its own program");
+        assert!(status.number("VmHWM").is_some_and(|kib| kib > 0));
+        assert!(ChildStatus::read(me, "/usr/bin/another-program").is_none());
+        // The kernel keeps 15 bytes of the name: a longer one matches by them.
+        assert_eq!(command_name("/x/runtime-asyncstd"), b"runtime-asyncst");
+    }
 
     #[test]
     fn finds_the_calling_thread_and_names_it() {

@@ -107,22 +107,19 @@ pub async fn demo<R: Runtime, F: Fetch + 'static>(
             let target = doc_target(base.as_ref(), &n.to_string());
             progress
                 .clone()
-                .counted(fetch_one(session.clone(), target, start))
+                .counted(fetch_one(session.clone(), target, start).map(Outcome::of))
         }
     };
-    let reports: Vec<FetchReport> =
+    let outcomes: Vec<Outcome> =
         gather(&session.runtime, args.gather, limit, args.count, fetch).await;
     progress.finish();
     let fetch_ms = millis_since(start);
     let mut errors = BTreeMap::new();
-    for error in reports.iter().filter_map(|r| r.error.clone()) {
+    for error in outcomes.iter().filter_map(|o| o.error.clone()) {
         *errors.entry(error).or_insert(0) += 1;
     }
-    let succeeded = reports.iter().filter(|r| r.error.is_none()).count();
-    let slowest_fetch_ms = reports
-        .iter()
-        .map(|r| r.end_ms - r.start_ms)
-        .fold(0.0, f64::max);
+    let succeeded = outcomes.iter().filter(|o| o.error.is_none()).count();
+    let slowest_fetch_ms = outcomes.iter().map(|o| o.ms).fold(0.0, f64::max);
     live.line(format_args!(
         "{succeeded} of {} fetched in {:.3} s (slowest {:.3} s)",
         args.count,
@@ -180,6 +177,23 @@ pub async fn demo<R: Runtime, F: Fetch + 'static>(
         each_sleep_ms: args.sleep_ms,
         sleep_ms,
         open_files: open_files(),
+    }
+}
+
+/// What the scale mode keeps of a finished fetch: its error and how long it took. Not the
+/// whole report: thousands finish while others still wait, and each report's URLs and
+/// fields (about 280 bytes with the gather's room for it) would stay until the last.
+struct Outcome {
+    error: Option<String>,
+    ms: f64,
+}
+
+impl Outcome {
+    fn of(report: FetchReport) -> Outcome {
+        Outcome {
+            ms: report.end_ms - report.start_ms,
+            error: report.error,
+        }
     }
 }
 

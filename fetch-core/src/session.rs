@@ -19,7 +19,7 @@ use crate::fetch::{
 };
 use crate::report::{FetchReport, Live, millis_since};
 use crate::runtime::Runtime;
-use crate::timeout::with_timeout;
+use crate::timeout::timeout;
 use crate::trace::{self, traced};
 
 /// What every fetch of a run shares: the runtime, the client and the settings.
@@ -186,12 +186,16 @@ impl<W: Future<Output = FetchReport>> Future for NotingPollers<W> {
 }
 
 /// The threads that polled a fetch. The study polls each on one thread, so the first is
-/// held inline and the others in a `Vec` that stays empty: a set would allocate a node
-/// per fetch in flight.
+/// held inline and the others behind a box that stays empty: a set would allocate a node
+/// per fetch in flight, and an empty `Vec` inline would still take 24 bytes of it.
 #[derive(Default)]
 struct Pollers {
     first: Option<u32>,
-    others: Vec<u32>,
+    #[expect(
+        clippy::box_collection,
+        reason = "a thin pointer: 8 bytes where a Vec or a boxed slice takes 24 or 16"
+    )]
+    others: Option<Box<Vec<u32>>>,
 }
 
 impl Pollers {
@@ -201,14 +205,19 @@ impl Pollers {
         match self.first {
             None => self.first = Some(tid),
             Some(first) if first == tid => {}
-            Some(_) if self.others.contains(&tid) => {}
-            Some(_) => self.others.push(tid),
+            Some(_) => {
+                let others = self.others.get_or_insert_default();
+                if !others.contains(&tid) {
+                    others.push(tid);
+                }
+            }
         }
     }
 
     /// Every thread that polled, in order.
     fn into_sorted(self) -> Vec<u32> {
-        let mut all: Vec<u32> = self.first.into_iter().chain(self.others).collect();
+        let others = self.others.map(|others| *others).unwrap_or_default();
+        let mut all: Vec<u32> = self.first.into_iter().chain(others).collect();
         all.sort_unstable();
         all
     }
@@ -232,7 +241,9 @@ fn fetch_and_report<R: Runtime, F: Fetch>(
         Target::Checked(url) => (None, Ok(url)),
     };
     let mut hops = Vec::new();
-    let checked = checked.map(|first| {
+    // A bad target is rare: its error is boxed, so that every fetch does not carry room
+    // for one (40 bytes) while it waits.
+    let checked = checked.map_err(Box::new).map(|first| {
         // Most fetches are not redirected: room for one URL, not the four of a first push.
         hops.reserve_exact(1);
         hops.push(first);
@@ -242,10 +253,13 @@ fn fetch_and_report<R: Runtime, F: Fetch>(
         session.live.fetching(shown(typed.as_deref(), &hops));
         let outcome = match checked {
             Ok(()) => {
+                // `timeout`, not `with_timeout`: the limit is read from the session here,
+                // not kept beside the timer by a closure.
                 let fetch = follow_redirects(&session.client, &mut hops);
-                with_timeout(&session.runtime, session.timeout, fetch).await
+                let finished = timeout(&session.runtime, session.timeout, fetch).await;
+                finished.unwrap_or(Err(FetchError::Timeout(session.timeout)))
             }
-            Err(err) => Err(err),
+            Err(err) => Err(*err),
         };
         build_report(&session, typed, &hops, outcome, start_ms, run_start)
     }
@@ -516,15 +530,16 @@ mod tests {
         let client = std::mem::size_of_val(&session.client.fetch(&url));
         assert!(client >= 4096, "the fake client's future is {client} bytes");
         // What a gather holds per fetch: the client's exchange, once, and a few hundred
-        // bytes more: 264 here. A wrapper that kept its argument and the future it awaits
-        // would hold the exchange twice; `fetch_and_report` keeping its target and a copy
-        // of its text took 512, and with `fetch_one` an `async fn` and `follow_redirects`
-        // with a URL of its own, 640 (and a box). On tokio, the whole-fetch timer adds
-        // about 130 bytes to these.
+        // bytes more: 200 here. A wrapper that kept its argument and the future it awaits
+        // would hold the exchange twice; room for the target's error inline, an empty
+        // `Vec` for the pollers and the timeout's limit beside its timer took 264;
+        // `fetch_and_report` keeping its target and a copy of its text 512, and with
+        // `fetch_one` an `async fn` and `follow_redirects` with a URL of its own, 640 (and
+        // a box). On tokio, the whole-fetch timer adds about 100 bytes to these.
         let target = Target::Checked(url.clone());
         let fetch = std::mem::size_of_val(&fetch_one(session.clone(), target, Instant::now()));
         assert!(
-            fetch <= client + 320,
+            fetch <= client + 224,
             "fetch_one is {fetch} bytes around a client future of {client}"
         );
     }
@@ -539,7 +554,7 @@ mod tests {
         let mut one = Pollers::default();
         one.note(Some(5));
         one.note(Some(5));
-        assert_eq!(one.others.capacity(), 0, "one thread allocates nothing");
+        assert!(one.others.is_none(), "one thread allocates nothing");
         assert_eq!(one.into_sorted(), [5]);
     }
 

@@ -6,6 +6,7 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use fetch_core::census::ChildStatus;
 use serde_json::Value;
 
 /// The longest a binary may run in a test before it is killed and the test fails.
@@ -83,11 +84,10 @@ impl Binary {
         let stdout = drain(Box::new(child.stdout.take().unwrap()));
         let stderr = drain(Box::new(child.stderr.take().unwrap()));
         let deadline = Instant::now() + RUN_LIMIT;
-        let name = process_name(self.0);
         let mut peak_own_kib = 0;
         let status = loop {
             // Before `try_wait`: once it has reaped the child, the file is gone.
-            let reading = own_peak_kib(child.id(), &name).unwrap_or(0);
+            let reading = own_peak_kib(child.id(), self.0).unwrap_or(0);
             peak_own_kib = peak_own_kib.max(reading);
             if let Some(status) = child.try_wait().unwrap() {
                 break status;
@@ -122,32 +122,11 @@ impl Binary {
     }
 }
 
-/// The name the kernel gives a process running `path` (its `comm`): the file's name, cut
-/// to 15 bytes.
-fn process_name(path: &str) -> String {
-    let file = path.rsplit('/').next().unwrap_or(path);
-    String::from_utf8_lossy(&file.as_bytes()[..file.len().min(15)]).into_owned()
-}
-
 /// The process's peak resident memory less its file-backed pages, in KiB, from one reading
 /// of `/proc/PID/status` (two readings could straddle a page fault): see
-/// [`Output::peak_own_kib`]. `None` once the process has exited, and while it is not yet
-/// `name`: `spawn` returns when the kernel releases the parent from the child's `execve`,
-/// a moment before the child leaves the parent's memory for its own (`exec_mmap`); a
-/// reading then gives this test process's peak (50 MB, which failed a CI run), and the
-/// child takes its new name only after the switch.
-fn own_peak_kib(pid: u32, name: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let field = |label: &str| {
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(label)?.strip_prefix(':'))
-            .map(str::trim)
-    };
-    if field("Name")? != name {
-        return None;
-    }
-    let kib =
-        |label: &str| -> Option<u64> { field(label)?.trim_end_matches("kB").trim().parse().ok() };
-    Some(kib("VmHWM")?.saturating_sub(kib("RssFile")?))
+/// [`Output::peak_own_kib`]. `None` while the child is not yet `program` (see
+/// [`ChildStatus`]), and once it has exited.
+fn own_peak_kib(pid: u32, program: &str) -> Option<u64> {
+    let status = ChildStatus::read(pid, program)?;
+    Some(status.number("VmHWM")?.saturating_sub(status.number("RssFile")?))
 }
