@@ -94,7 +94,7 @@ pub(crate) fn measure_and_print(command: &[String]) -> anyhow::Result<()> {
             bail!("{program} ran longer than {LIMIT:?}");
         }
         // Nothing before the child runs its program, and once it is exiting.
-        if let Some(status) = ChildStatus::read(child.id(), program) {
+        if let Some(status) = ChildStatus::read(child.id()) {
             let threads = status.number("Threads").unwrap_or(0);
             peak_threads = peak_threads.max(threads as u32);
             own_peak_kib = own_peak_kib.max(status.number("VmHWM").unwrap_or(0));

@@ -134,37 +134,32 @@ fn status_number(text: &str, field: &str) -> Option<u64> {
     value.trim().trim_end_matches("kB").trim().parse().ok()
 }
 
-/// One reading of `/proc/PID/status` of a child started to run `program`, taken only once
-/// the child runs it.
+/// One reading of `/proc/PID/status` of a child this process started, taken only once the
+/// child runs a program of its own.
 ///
 /// `Command::spawn` returns when the kernel releases the parent from the child's `execve`,
 /// a moment before the child leaves the parent's memory for its own (`exec_mmap`): a
 /// reading then shows the parent's memory (a test process's 50 MB once failed a CI run
-/// with it). The child takes the program's name only after the switch, so a reading that
-/// still shows another name is refused.
+/// with it). The child takes its program's name only after the switch, so a reading that
+/// still shows this process's name is refused. (A child that runs a program of this
+/// process's name is never read.)
 #[derive(Debug)]
 pub struct ChildStatus(String);
 
 impl ChildStatus {
-    /// The reading, or `None` while the child is not yet running `program`, and once it
+    /// The reading, or `None` while the child still has this process's name, and once it
     /// has exited.
-    pub fn read(pid: u32, program: &str) -> Option<ChildStatus> {
+    pub fn read(pid: u32) -> Option<ChildStatus> {
         let text = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
         let name = text.lines().find_map(|line| line.strip_prefix("Name:"))?;
-        (name.trim().as_bytes() == command_name(program)).then_some(ChildStatus(text))
+        let own = fs::read_to_string("/proc/self/comm").ok()?;
+        (name.trim() != own.trim()).then_some(ChildStatus(text))
     }
 
     /// The number in the line `field:`, such as `Threads` or `VmHWM` (in KiB).
     pub fn number(&self, field: &str) -> Option<u64> {
         status_number(&self.0, field)
     }
-}
-
-/// The name the kernel gives a process that runs `program` (its `comm`): the file's name,
-/// cut to 15 bytes.
-fn command_name(program: &str) -> &[u8] {
-    let file = program.rsplit('/').next().unwrap_or(program).as_bytes();
-    &file[..file.len().min(15)]
 }
 
 /// The calling thread's CPU time so far (user and system), if the OS tells it.
@@ -290,15 +285,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_childs_status_is_read_only_under_its_programs_name() {
-        let me = std::process::id();
-        let exe = std::env::current_exe().unwrap();
-        let exe = exe.to_str().unwrap();
-        let status = ChildStatus::read(me, exe).expect("this process runs its own program");
+    fn a_childs_status_is_read_only_once_it_runs_its_own_program() {
+        // This process has its own name, as a child has until its `execve` is done.
+        assert!(ChildStatus::read(std::process::id()).is_none());
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let status = loop {
+            if let Some(status) = ChildStatus::read(child.id()) {
+                break status;
+            }
+            assert!(std::time::Instant::now() < deadline, "sleep never ran");
+            std::thread::yield_now();
+        };
         assert!(status.number("VmHWM").is_some_and(|kib| kib > 0));
-        assert!(ChildStatus::read(me, "/usr/bin/another-program").is_none());
-        // The kernel keeps 15 bytes of the name: a longer one matches by them.
-        assert_eq!(command_name("/x/runtime-asyncstd"), b"runtime-asyncst");
+        assert_eq!(status.number("Threads"), Some(1));
+        child.kill().unwrap();
+        child.wait().unwrap();
     }
 
     #[test]

@@ -87,7 +87,7 @@ impl Binary {
         let mut peak_own_kib = 0;
         let status = loop {
             // Before `try_wait`: once it has reaped the child, the file is gone.
-            let reading = own_peak_kib(child.id(), self.0).unwrap_or(0);
+            let reading = own_peak_kib(child.id()).unwrap_or(0);
             peak_own_kib = peak_own_kib.max(reading);
             if let Some(status) = child.try_wait().unwrap() {
                 break status;
@@ -124,9 +124,13 @@ impl Binary {
 
 /// The process's peak resident memory less its file-backed pages, in KiB, from one reading
 /// of `/proc/PID/status` (two readings could straddle a page fault): see
-/// [`Output::peak_own_kib`]. `None` while the child is not yet `program` (see
+/// [`Output::peak_own_kib`]. `None` while the child is not yet running its program (see
 /// [`ChildStatus`]), and once it has exited.
-fn own_peak_kib(pid: u32, program: &str) -> Option<u64> {
-    let status = ChildStatus::read(pid, program)?;
-    Some(status.number("VmHWM")?.saturating_sub(status.number("RssFile")?))
+fn own_peak_kib(pid: u32) -> Option<u64> {
+    let status = ChildStatus::read(pid)?;
+    Some(
+        status
+            .number("VmHWM")?
+            .saturating_sub(status.number("RssFile")?),
+    )
 }
