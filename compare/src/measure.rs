@@ -84,7 +84,7 @@ pub(crate) fn measure_and_print(command: &[String]) -> anyhow::Result<()> {
             .take()
             .map(|p| Box::new(p) as Box<dyn Read + Send>),
     );
-    let (mut peak_threads, mut own_peak_kib) = (0, 0);
+    let (mut peak_threads, mut child_peak_kib) = (0, 0);
     let status = loop {
         if let Some(status) = child.try_wait()? {
             break status;
@@ -97,12 +97,17 @@ pub(crate) fn measure_and_print(command: &[String]) -> anyhow::Result<()> {
         if let Some(status) = ChildStatus::read(child.id()) {
             let threads = status.number("Threads").unwrap_or(0);
             peak_threads = peak_threads.max(threads as u32);
-            own_peak_kib = own_peak_kib.max(status.number("VmHWM").unwrap_or(0));
+            child_peak_kib = child_peak_kib.max(status.number("VmHWM").unwrap_or(0));
         }
         thread::sleep(Duration::from_millis(2));
     };
     let wall_ms = start.elapsed().as_secs_f64() * 1000.0;
     let usage = getrusage(UsageWho::RUSAGE_CHILDREN).context("getrusage")?;
+    let max_rss_kib = if child_peak_kib > 0 && usage.max_rss() <= wrapper_peak_kib as i64 {
+        child_peak_kib as i64
+    } else {
+        usage.max_rss()
+    };
     let millis = |time: nix::sys::time::TimeVal| {
         time.tv_sec() as f64 * 1000.0 + time.tv_usec() as f64 / 1000.0
     };
@@ -110,10 +115,7 @@ pub(crate) fn measure_and_print(command: &[String]) -> anyhow::Result<()> {
         wall_ms,
         user_ms: millis(usage.user_time()),
         sys_ms: millis(usage.system_time()),
-        max_rss_kib: match (usage.max_rss(), i64::try_from(own_peak_kib)) {
-            (counted, Ok(own)) if own > 0 && counted <= wrapper_peak_kib as i64 => own,
-            (counted, _) => counted,
-        },
+        max_rss_kib,
         peak_threads,
         code: status.code(),
         stdout: stdout.join().unwrap_or_default(),

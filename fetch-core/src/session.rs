@@ -19,7 +19,7 @@ use crate::fetch::{
 };
 use crate::report::{FetchReport, Live, millis_since};
 use crate::runtime::Runtime;
-use crate::timeout::timeout;
+use crate::timeout::{finished_or_timed_out, timeout};
 use crate::trace::{self, traced};
 
 /// What every fetch of a run shares: the runtime, the client and the settings.
@@ -257,7 +257,7 @@ fn fetch_and_report<R: Runtime, F: Fetch>(
                 // not kept beside the timer by a closure.
                 let fetch = follow_redirects(&session.client, &mut hops);
                 let finished = timeout(&session.runtime, session.timeout, fetch).await;
-                finished.unwrap_or(Err(FetchError::Timeout(session.timeout)))
+                finished_or_timed_out(finished, session.timeout)
             }
             Err(err) => Err(*err),
         };

@@ -25,8 +25,17 @@ pub fn with_timeout<'a, R: Runtime, T, W>(
 where
     W: Future<Output = Result<T, FetchError>> + 'a,
 {
-    timeout(runtime, limit, work)
-        .map(move |outcome| outcome.unwrap_or(Err(FetchError::Timeout(limit))))
+    timeout(runtime, limit, work).map(move |finished| finished_or_timed_out(finished, limit))
+}
+
+/// What [`timeout`] gave for work that returns a `Result`: the work's result, or
+/// [`FetchError::Timeout`] where `limit` passed first. For a caller that keeps `limit`
+/// already and so does not need [`with_timeout`]'s copy of it beside the timer.
+pub fn finished_or_timed_out<T>(
+    finished: Option<Result<T, FetchError>>,
+    limit: Duration,
+) -> Result<T, FetchError> {
+    finished.unwrap_or(Err(FetchError::Timeout(limit)))
 }
 
 /// Runs `work`, or gives up with `None` once `limit` has passed on the runtime's timer.
