@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use serde::Serialize;
 
-use crate::runs::get;
+use crate::runs::{get, read_base};
+
+/// nginx's configuration, with `@PORT@` in place of its port.
+const NGINX_CONF: &str = include_str!("../config/nginx.conf");
 
 /// A server the load step runs against, in its own process, killed on drop.
 pub(crate) struct LoadServer {
@@ -40,16 +43,7 @@ impl LoadServer {
             .with_context(|| format!("cannot create {}", folder.display()))?;
         std::fs::write(folder.join("www/1k"), [b'a'; 1024])?;
         let port = free_port()?;
-        let config = format!(
-            "worker_processes 1;\ndaemon off;\nmaster_process off;\npid nginx.pid;\n\
-             error_log stderr warn;\nevents {{ worker_connections 4096; use epoll; }}\n\
-             http {{\n  access_log off;\n  client_body_temp_path body;\n  \
-             proxy_temp_path proxy;\n  fastcgi_temp_path fastcgi;\n  uwsgi_temp_path uwsgi;\n  \
-             scgi_temp_path scgi;\n  default_type application/octet-stream;\n  \
-             keepalive_requests 100000000;\n  keepalive_timeout 3600s;\n  keepalive_time 24h;\n  \
-             server {{\n    listen 127.0.0.1:{port};\n    root www;\n    location = /1k {{ }}\n    \
-             location = /status {{ stub_status; }}\n  }}\n}}\n"
-        );
+        let config = NGINX_CONF.replace("@PORT@", &port.to_string());
         std::fs::write(folder.join("nginx.conf"), config)?;
         let mut prefix = folder.display().to_string();
         prefix.push('/');
@@ -71,20 +65,25 @@ impl LoadServer {
         Ok(Some(server))
     }
 
-    /// The fixture server, keeping connections alive, answering at once.
+    /// The fixture server, keeping connections alive, answering at once, on the port it
+    /// bound and printed.
     pub(crate) fn fixture(binary: &Path) -> anyhow::Result<LoadServer> {
-        let port = free_port()?;
         let binary = binary.display().to_string();
-        let child = on_cpu(1, &binary, &["--keep-alive", "--latency-ms=0"])
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
+        let mut child = on_cpu(1, &binary, &["--keep-alive", "--latency-ms=0"])
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .context("cannot start the fixture server")?;
+        let base = read_base(&mut child)?;
+        let port = base
+            .rsplit(':')
+            .next()
+            .and_then(|port| port.parse().ok())
+            .with_context(|| format!("the fixture server printed no port: {base}"))?;
         let server = LoadServer {
             name: "fixture",
             child,
-            url: format!("http://127.0.0.1:{port}/doc/1"),
+            url: format!("{base}/doc/1"),
             accepted: (port, "/stats/accepted"),
             folder: None,
         };
@@ -139,7 +138,8 @@ fn accepted_in(body: &str) -> Option<u64> {
     lines.next()?.split_whitespace().next()?.parse().ok()
 }
 
-/// A port that was free a moment ago (nginx cannot listen on port 0 and tell which).
+/// A port that was free a moment ago: nginx cannot listen on port 0 and tell which. (The
+/// fixture server can, and does.)
 fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
@@ -186,7 +186,7 @@ pub(crate) fn client_command(program: &str, args: &[String]) -> (PathBuf, Vec<St
 }
 
 /// One row of the load tables: a client, a server, K connections, a loop.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub(crate) struct LoadRow {
     /// The runtime, or the peer's name (`wrk`, `h2load`, `aiohttp`).
     pub(crate) client: String,

@@ -22,6 +22,7 @@ mod scale;
 mod sleeps;
 mod stats;
 mod tables;
+mod targets;
 mod timeline;
 mod traces;
 mod workspace;

@@ -22,7 +22,7 @@ use crate::workspace::{Binaries, bare_hyper_example};
 pub(crate) const MEMORY_LATENCY_MS: u64 = 2_000;
 
 /// One runtime at one N: the study's scale mode and its bare hyper.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub(crate) struct MemoryRow {
     pub(crate) runtime: String,
     pub(crate) count: usize,

@@ -12,50 +12,11 @@ use crate::runs::measure_runs;
 /// K connections, N requests shared by K workers, each body read whole. It prints one JSON
 /// line: requests, errors, seconds, and its own user and system CPU (without the
 /// interpreter's start).
-const AIOHTTP_LOAD: &str = r#"
-import asyncio, json, resource, sys, time
-import aiohttp
-
-async def main(url, k, n):
-    remaining, done, failed = n, 0, 0
-    async def worker(session):
-        nonlocal remaining, done, failed
-        while remaining > 0:
-            remaining -= 1
-            try:
-                async with session.get(url) as response:
-                    body = await response.read()
-                    if response.status != 200 or len(body) != 1024:
-                        failed += 1
-            except Exception:
-                failed += 1
-            done += 1
-    connector = aiohttp.TCPConnector(limit=k, limit_per_host=k)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        before = resource.getrusage(resource.RUSAGE_SELF)
-        start = time.perf_counter()
-        await asyncio.gather(*(worker(session) for _ in range(k)))
-        seconds = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_SELF)
-    print(json.dumps({"requests": done, "failed": failed, "seconds": seconds,
-                      "user_s": after.ru_utime - before.ru_utime,
-                      "sys_s": after.ru_stime - before.ru_stime}))
-
-asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
-"#;
+const AIOHTTP_LOAD: &str = include_str!("../scripts/aiohttp_load.py");
 
 /// wrk's `done` hook: one JSON line with the requests, errors and latency percentiles
 /// (wrk 4.1's `percentile(100)` gives 0: the maximum is `latency.max`).
-const WRK_DONE: &str = r#"
-done = function(summary, latency, requests)
-  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
-      + summary.errors.status + summary.errors.timeout
-  io.write(string.format(
-    'JSON {"requests":%d,"duration_us":%d,"errors":%d,"p50":%d,"p90":%d,"p99":%d,"p999":%d,"max":%d}\n',
-    summary.requests, summary.duration, errors, latency:percentile(50), latency:percentile(90),
-    latency:percentile(99), latency:percentile(99.9), latency.max))
-end
-"#;
+const WRK_DONE: &str = include_str!("../scripts/wrk_done.lua");
 
 /// wrk, one thread, K connections, for `seconds` (it cannot stop after N requests).
 pub(crate) fn run_wrk(

@@ -81,15 +81,7 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .with_context(|| format!("cannot start {}", binary.display()))?;
-        let mut line = String::new();
-        if let Some(stdout) = child.stdout.take() {
-            BufReader::new(stdout).read_line(&mut line)?;
-        }
-        let base = line.trim().to_owned();
-        if !base.starts_with("http://") {
-            let _ = child.kill();
-            bail!("the fixture server did not print its address");
-        }
+        let base = read_base(&mut child)?;
         Ok(Server { child, base })
     }
 
@@ -113,6 +105,22 @@ impl Server {
             .map(|path| format!("{}{path}?latency_ms={latency}", self.base))
             .collect()
     }
+}
+
+/// The base URL a fixture server `child` printed on its first line, `http://127.0.0.1:PORT`
+/// (it binds port 0 and says which port it got); the child is killed if it printed none.
+pub(crate) fn read_base(child: &mut Child) -> anyhow::Result<String> {
+    let mut line = String::new();
+    if let Some(stdout) = child.stdout.take() {
+        BufReader::new(stdout).read_line(&mut line)?;
+    }
+    let base = line.trim().to_owned();
+    if !base.starts_with("http://") {
+        let _ = child.kill();
+        let _ = child.wait();
+        bail!("the fixture server did not print its address");
+    }
+    Ok(base)
 }
 
 /// The body of a GET of `path` on `host:port`, over HTTP/1.0, within 5 s: a server's own

@@ -33,29 +33,7 @@ pub(crate) const SCALE_LATENCY_MS: f64 = 200.0;
 
 /// The asyncio + aiohttp client, as the seed would write it: one session, one `gather`.
 /// It prints a JSON line with the fetches that brought 1,024 bytes and the time taken.
-const AIOHTTP: &str = r#"
-import asyncio, json, sys, time
-import aiohttp
-
-async def main(count, base):
-    start = time.perf_counter()
-    connector = aiohttp.TCPConnector(limit=0, force_close=True)
-    timeout = aiohttp.ClientTimeout(total=60)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        async def fetch(n):
-            try:
-                async with session.get(f"{base}/doc/{n}") as response:
-                    body = await response.read()
-                    return "" if response.status == 200 and len(body) == 1024 else f"HTTP {response.status}"
-            except Exception as err:
-                return type(err).__name__
-        errors = await asyncio.gather(*(fetch(n) for n in range(count)))
-    failed = [e for e in errors if e]
-    print(json.dumps({"succeeded": count - len(failed), "fetch_ms": (time.perf_counter() - start) * 1000,
-                      "errors": sorted(set(failed))}))
-
-asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
-"#;
+const AIOHTTP: &str = include_str!("../scripts/aiohttp_gather.py");
 
 /// Who fetches in a row of the cost model.
 #[derive(Debug, Clone)]
@@ -266,7 +244,7 @@ fn ab_outcome(sample: &Measured) -> anyhow::Result<Outcome> {
 }
 
 /// One row of the cost model.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub(crate) struct ScaleRow {
     pub(crate) runtime: String,
     pub(crate) client: &'static str,

@@ -13,7 +13,7 @@ use crate::runs::{measure_runs, parse_reports};
 use crate::stats::{median_in, median_of};
 
 /// One row of the sleeps table.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub(crate) struct SleepRow {
     pub(crate) runtime: String,
     pub(crate) gather: &'static str,

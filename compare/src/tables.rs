@@ -12,6 +12,7 @@ use crate::load_run::LoadRow;
 use crate::memory::{MEMORY_LATENCY_MS, MemoryRow};
 use crate::scale::{SCALE_LATENCY_MS, ScaleRow};
 use crate::sleeps::SleepRow;
+use crate::targets::{self, Target};
 
 /// Everything measured, and the targets checked.
 #[derive(Debug, Default)]
@@ -21,7 +22,7 @@ pub(crate) struct Comparison {
     pub(crate) sleeps: Vec<SleepRow>,
     pub(crate) load: Vec<LoadRow>,
     pub(crate) memory: Vec<MemoryRow>,
-    pub(crate) targets: Vec<(String, bool, String)>,
+    pub(crate) targets: Vec<Target>,
     /// The first lesson run of each runtime with hyper and join, for the timeline.
     pub(crate) timelines: Vec<LessonReport>,
     /// What was skipped, and why.
@@ -35,150 +36,12 @@ impl Comparison {
         self.notes.extend(load.notes);
     }
 
-    /// Checks the issue's targets, and notes each as met or missed with the number.
+    /// Checks the targets ([`crate::targets`]) against the rows measured.
     pub(crate) fn check_targets(&mut self, counts: &[usize], sleeps: usize, runtimes: &[String]) {
-        self.check_load_targets(runtimes);
-        let biggest = counts.iter().copied().max().unwrap_or(0);
-        // CPU and memory are compared with ab's at 10,000, or the largest N below it.
-        let at = counts
-            .iter()
-            .copied()
-            .filter(|&c| c <= 10_000)
-            .max()
-            .unwrap_or(biggest);
-        let ab = self
-            .scale
-            .iter()
-            .find(|r| r.client == "ab" && r.count == at)
-            .map(|r| r.user_us_per_fetch + r.sys_us_per_fetch);
-        for row in self.scale.iter().filter(|r| r.client == "hyper") {
-            if row.count == biggest {
-                self.targets.push((
-                    format!("{biggest} fetches at once on {} lose none", row.runtime),
-                    row.failed_fetches == 0.0,
-                    format!("{} failed", row.failed_fetches),
-                ));
-            }
-            if row.count != at {
-                continue;
-            }
-            let cpu = row.user_us_per_fetch + row.sys_us_per_fetch;
-            if let Some(ab) = ab {
-                self.targets.push((
-                    format!("CPU per fetch on {} at {at} within 1.2 x ab's", row.runtime),
-                    cpu <= 1.2 * ab,
-                    format!("{cpu:.0} µs against {ab:.0} µs, {:.2} x", cpu / ab),
-                ));
-            }
-            self.targets.push((
-                format!(
-                    "memory per in-flight fetch on {} at {at} at most 12 KB",
-                    row.runtime
-                ),
-                row.kb_per_fetch <= 12.0,
-                format!("{:.1} KB", row.kb_per_fetch),
-            ));
-        }
-        for row in &self.memory {
-            let own = row.own_kb_per_fetch();
-            self.targets.push((
-                format!(
-                    "the study's own memory per in-flight fetch on {} at {} at most 1 KB over \
-                     bare hyper's",
-                    row.runtime, row.count
-                ),
-                own <= 1.0,
-                format!(
-                    "{:.1} KB against {:.1} KB, {own:+.1} KB",
-                    row.study_kb_per_fetch, row.bare_kb_per_fetch
-                ),
-            ));
-        }
-        for row in &self.sleeps {
-            // Spawned sleeps are a task each: their time is held to 1.1 s; their CPU and
-            // memory per sleep are a task's, not a timer's, so only the joined ones are.
-            let limit = if row.gather == "join" { 1.05 } else { 1.1 };
-            self.targets.push((
-                format!(
-                    "{sleeps} gathered 1 s sleeps on {} ({}) finish within {limit} s",
-                    row.runtime, row.gather
-                ),
-                row.total_s <= limit,
-                format!("{:.3} s", row.total_s),
-            ));
-            if row.gather != "join" {
-                continue;
-            }
-            self.targets.push((
-                format!(
-                    "{sleeps} gathered 1 s sleeps on {} use at most 0.15 s of CPU",
-                    row.runtime
-                ),
-                row.cpu_ms <= 150.0,
-                format!("{:.0} ms", row.cpu_ms),
-            ));
-            self.targets.push((
-                format!("a sleeping future on {} costs under 0.5 KB", row.runtime),
-                row.bytes_per_sleep < 512.0,
-                format!("{:.0} bytes", row.bytes_per_sleep),
-            ));
-        }
-    }
-
-    /// The load step's targets, at its largest K against its first server: each runtime's
-    /// CPU per request within 1.5 x wrk's and the best within 1.1 x; each runtime's p99 at
-    /// the first fixed rate at most 2 ms.
-    fn check_load_targets(&mut self, runtimes: &[String]) {
-        let Some(first) = self.load.first() else {
-            return;
-        };
-        let server = first.server;
-        let largest = self.load.iter().map(|r| r.connections).max().unwrap_or(0);
-        let closed = |client: &str| {
-            self.load.iter().find(|r| {
-                r.server == server
-                    && r.connections == largest
-                    && r.rate.is_none()
-                    && r.client == client
-            })
-        };
-        if let Some(wrk) = closed("wrk") {
-            let floor = wrk.cpu_us();
-            let mut best = f64::INFINITY;
-            let mut targets = Vec::new();
-            for runtime in runtimes {
-                let Some(row) = closed(runtime) else { continue };
-                best = best.min(row.cpu_us());
-                targets.push((
-                    format!("CPU per request on {runtime} at {largest} connections within 1.5 x wrk's ({server})"),
-                    row.cpu_us() <= 1.5 * floor,
-                    format!("{:.1} µs against {floor:.1} µs, {:.2} x", row.cpu_us(), row.cpu_us() / floor),
-                ));
-            }
-            targets.push((
-                format!("the best runtime's CPU per request within 1.1 x wrk's ({server})"),
-                best <= 1.1 * floor,
-                format!("{:.2} x", best / floor),
-            ));
-            self.targets.extend(targets);
-        }
-        let rate = self.load.iter().find_map(|r| r.rate);
-        for runtime in runtimes {
-            let row = self.load.iter().find(|r| {
-                r.server == server && r.rate == rate && rate.is_some() && r.client == *runtime
-            });
-            if let Some(row) = row {
-                let p99 = row.p99_us.unwrap_or(u64::MAX);
-                self.targets.push((
-                    format!(
-                        "p99 on {runtime} at {:.0} requests/s at most 2 ms ({server})",
-                        rate.unwrap_or(0.0)
-                    ),
-                    p99 <= 2_000,
-                    format!("{p99} µs"),
-                ));
-            }
-        }
+        self.targets = targets::load(&self.load, runtimes);
+        self.targets.extend(targets::scale(&self.scale, counts));
+        self.targets.extend(targets::memory(&self.memory));
+        self.targets.extend(targets::sleeps(&self.sleeps, sleeps));
     }
 
     /// The memory step: the study against bare hyper, every fetch in flight.
@@ -312,7 +175,7 @@ impl Comparison {
             }
         }
         out.push_str("\n### Targets\n\n");
-        for (target, met, value) in &self.targets {
+        for Target { target, met, value } in &self.targets {
             let mark = if *met { "met" } else { "**MISSED**" };
             out.push_str(&format!("- {mark}: {target} ({value})\n"));
         }
@@ -410,11 +273,6 @@ impl Comparison {
 
     /// Everything, as JSON.
     pub(crate) fn json(&self, runs: usize) -> Value {
-        let targets: Vec<Value> = self
-            .targets
-            .iter()
-            .map(|(target, met, value)| json!({"target": target, "met": met, "value": value}))
-            .collect();
         let seconds = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -428,7 +286,7 @@ impl Comparison {
             "load": self.load,
             "memory": self.memory,
             "notes": self.notes,
-            "targets": targets,
+            "targets": self.targets,
         })
     }
 }

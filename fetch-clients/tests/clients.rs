@@ -120,11 +120,8 @@ fn check(client: &impl Fetch, fixture: &Fixture) {
     let err = fetch(client, &fixture.url("/fault/truncated")).unwrap_err();
     assert!(matches!(err, FetchError::Truncated(_)), "{name}: {err}");
 
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let err = fetch(client, &format!("http://{closed}/")).unwrap_err();
+    let refusing = fixture_server::RefusingPort::bind().unwrap();
+    let err = fetch(client, &format!("http://{}/", refusing.addr())).unwrap_err();
     assert!(
         err.to_string().starts_with("cannot connect to"),
         "{name}: {err}"

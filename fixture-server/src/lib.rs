@@ -27,11 +27,13 @@ use url::Url;
 mod answers;
 mod bomb;
 mod documents;
+mod refusing;
 pub mod routes;
 mod tls;
 
 pub use answers::{HOSTILE_BODY_BYTES, TRUNCATED};
 pub use documents::{DOCUMENTS, SMALL_DOC_BYTES, document};
+pub use refusing::RefusingPort;
 pub use routes::{MATRIX, MATRIX_FLAGS};
 pub use tls::TlsIdentity;
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use fixture_server::{DOCUMENTS, Fixture};
+use fixture_server::{DOCUMENTS, Fixture, RefusingPort};
 
 use crate::{Binary, pki};
 
@@ -13,10 +13,8 @@ use crate::{Binary, pki};
 /// and the exit code 1.
 pub fn check_errors(binary: Binary) {
     let fixture = Fixture::start(0, Duration::from_millis(20)).unwrap();
-    // A port held by a socket that is bound and never listens: connecting to it is refused,
-    // and no other server can take the port meanwhile (a port merely free a moment ago was
-    // once taken by another test's server, whose answer was not HTTP).
-    let (_held, closed) = refusing_port();
+    let refusing = RefusingPort::bind().unwrap();
+    let closed = refusing.addr();
     // A 70-byte label is longer than DNS allows (63), so the resolver fails without asking
     // any server: the test stays off the network.
     let unresolvable = format!("http://{}.invalid/", "a".repeat(70));
@@ -499,16 +497,6 @@ pub fn check_https_without_close_notify(binary: Binary, client: &str) {
     }
     let code = if failed { 1 } else { 0 };
     assert_eq!(output.code, Some(code), "{client} {url}: {}", output.stderr);
-}
-
-/// A local port that refuses connections, and the socket that holds it: bound, never
-/// listening.
-fn refusing_port() -> (socket2::Socket, std::net::SocketAddr) {
-    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    let any: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
-    socket.bind(&any.into()).unwrap();
-    let addr = socket.local_addr().unwrap().as_socket().unwrap();
-    (socket, addr)
 }
 
 /// A connection that never completes ends at `--connect-timeout` (hyper and isahc), or at

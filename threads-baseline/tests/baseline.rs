@@ -47,11 +47,9 @@ fn every_fetch_runs_at_once_on_a_thread_of_its_own() {
 
 #[test]
 fn a_refused_connection_is_counted_and_the_exit_code_says_so() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let (code, report) = run(&["--count", "3", "--base", &format!("http://{closed}")]);
+    let refusing = fixture_server::RefusingPort::bind().unwrap();
+    let base = format!("http://{}", refusing.addr());
+    let (code, report) = run(&["--count", "3", "--base", &base]);
     assert_eq!(code, Some(1), "{report}");
     assert_eq!(report["succeeded"], 0, "{report}");
     let errors = report["errors"].as_object().unwrap();
