@@ -21,7 +21,7 @@
 //! - at the top, [`run_report::RunReport`], whichever of them ran.
 //!
 //! Invariant: this crate depends on no async runtime (tokio, async-std, smol, async-io,
-//! async-executor, async-global-executor, compio). `tests/no_runtime.rs` checks it.
+//! async-executor, async-global-executor, compio). `study-tests/tests/no_runtime.rs` checks it.
 
 pub mod census;
 pub mod cli;

@@ -23,8 +23,7 @@ const SLEEPS: usize = 2_000;
 
 #[test]
 fn gathered_sleeps_arm_their_timers_without_waking_the_driver() {
-    if !strace_runs() {
-        eprintln!("skipped: strace does not run here, and it is what counts the writes");
+    if !strace_runs("it is what counts the writes") {
         return;
     }
     let sleeps = SLEEPS.to_string();
@@ -58,8 +57,12 @@ fn gathered_sleeps_arm_their_timers_without_waking_the_driver() {
         .lines()
         .filter(|line| line.contains(r#" write("#) && line.contains(r#", "\1\0\0\0\0\0\0\0", 8)"#))
         .count();
+    // At least one: the driver is woken for the first timer it sees (2 writes in all,
+    // here). None would mean the count no longer finds tokio's writes in strace's lines,
+    // and the bound below would pass whatever tokio did.
     assert!(
-        wakes <= 10,
-        "{wakes} eventfd writes for {SLEEPS} gathered sleeps (one per sleep is tokio#5207)"
+        (1..=10).contains(&wakes),
+        "{wakes} eventfd writes for {SLEEPS} gathered sleeps (one per sleep is tokio#5207; \
+         none means strace's lines were not read)"
     );
 }

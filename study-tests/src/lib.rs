@@ -30,7 +30,7 @@ pub mod trace;
 pub mod walls;
 pub mod workspace;
 
-pub use binary::{Binary, Output, each_at_once, strace_runs};
+pub use binary::{Binary, Output, each_at_once, output_within, strace_runs};
 pub use fetch_core::ClientKind;
 
 /// Makes the checks that load the machine `#[test]`s of one runtime binary, given its

@@ -1,6 +1,7 @@
 //! The scale mode's checks: hundreds of fetches and thousands of sleeps at once, bounded
 //! concurrency, and what happens when the process runs out of file descriptors.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use fixture_server::Fixture;
@@ -165,19 +166,44 @@ pub fn check_connect_storm_on_a_busy_machine(binary: Binary) {
         "--connect-timeout",
         "0.5",
     ];
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    let (output, report) = std::thread::scope(|scope| {
-        for _ in 0..2 {
+    let (output, report) = beside_busy_loops(2, || binary.run_json(&args));
+    assert_eq!(output.code, Some(0), "{}", output.stderr);
+    assert_eq!(report["succeeded"], AT_ONCE, "{report}");
+}
+
+/// Runs `work` with `loops` busy loops on threads beside it, and ends them when `work`
+/// returns or panics: a guard stops them as the panic unwinds, so the scope that joins
+/// them returns and the test fails instead of hanging.
+fn beside_busy_loops<T>(loops: usize, work: impl FnOnce() -> T) -> T {
+    /// Sets its flag when dropped, on return or unwind alike.
+    struct Stop<'a>(&'a AtomicBool);
+    impl Drop for Stop<'_> {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        for _ in 0..loops {
             scope.spawn(|| {
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                while !stop.load(Ordering::Relaxed) {
                     std::hint::spin_loop();
                 }
             });
         }
-        let run = binary.run_json(&args);
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        run
-    });
-    assert_eq!(output.code, Some(0), "{}", output.stderr);
-    assert_eq!(report["succeeded"], AT_ONCE, "{report}");
+        let _stop = Stop(&stop);
+        work()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_beside_busy_loops_ends_them_and_fails() {
+        let result =
+            std::panic::catch_unwind(|| beside_busy_loops(2, || panic!("the work failed")));
+        assert!(result.is_err(), "the panic reached the caller");
+    }
 }

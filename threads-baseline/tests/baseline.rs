@@ -8,26 +8,18 @@
     reason = "a test: a failed unwrap is a failed test"
 )]
 
-use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
 
 use fixture_server::Fixture;
+use study_tests::Binary;
 
-/// Runs the baseline with `args` and `--json`, and parses its report.
+/// Runs the baseline with `args` and `--json`, within study-tests' time limit, and parses
+/// its report.
 fn run(args: &[&str]) -> (Option<i32>, Value) {
-    let output = Command::new(env!("CARGO_BIN_EXE_threads-baseline"))
-        .args(args)
-        .arg("--json")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    let report = serde_json::from_str(&stdout).unwrap_or_else(|err| {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        panic!("not a JSON report ({err}):\n{stdout}\n{stderr}")
-    });
-    (output.status.code(), report)
+    let (output, report) = Binary(env!("CARGO_BIN_EXE_threads-baseline")).run_json(args);
+    (output.code, report)
 }
 
 #[test]

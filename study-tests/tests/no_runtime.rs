@@ -1,9 +1,17 @@
-//! Checks the workspace's first invariant: fetch-core depends on no async runtime.
+//! Checks the workspace's first invariant: fetch-core depends on no async runtime. It lives
+//! here, not in fetch-core, for study-tests' bounded runner: `cargo metadata` is a child
+//! process, and every child of a test runs with a time limit.
 
 use std::collections::{BTreeSet, HashMap};
 use std::process::Command;
+use std::time::Duration;
 
 use serde_json::Value;
+
+use study_tests::output_within;
+
+/// The longest `rustc -vV` or `cargo metadata --offline` may take.
+const LIMIT: Duration = Duration::from_secs(120);
 
 /// The crates that are, or carry, an async runtime.
 const RUNTIMES: [&str; 8] = [
@@ -19,10 +27,8 @@ const RUNTIMES: [&str; 8] = [
 
 /// The host's target triple, from `rustc -vV`.
 fn host_triple() -> String {
-    let output = Command::new("rustc")
-        .arg("-vV")
-        .output()
-        .expect("rustc runs");
+    let output =
+        output_within(Command::new("rustc").arg("-vV"), LIMIT, |_| {}).expect("rustc runs");
     let text = String::from_utf8(output.stdout).expect("rustc prints UTF-8");
     let host = text.lines().find_map(|line| line.strip_prefix("host: "));
     host.expect("rustc -vV names the host").to_owned()
@@ -31,12 +37,15 @@ fn host_triple() -> String {
 #[test]
 fn fetch_core_depends_on_no_async_runtime() {
     // Offline and for this platform only: the build has fetched all that this needs.
-    let output = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--offline"])
-        .args(["--filter-platform", &host_triple()])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cargo metadata runs");
+    let output = output_within(
+        Command::new(env!("CARGO"))
+            .args(["metadata", "--format-version", "1", "--offline"])
+            .args(["--filter-platform", &host_triple()])
+            .current_dir(env!("CARGO_MANIFEST_DIR")),
+        LIMIT,
+        |_| {},
+    )
+    .expect("cargo metadata runs");
     assert!(
         output.status.success(),
         "cargo metadata failed: {}",
