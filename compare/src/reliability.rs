@@ -56,7 +56,7 @@ pub(crate) fn table(runtimes: &[(String, PathBuf)], server: &Server) -> anyhow::
                         break;
                     };
                     let (name, binary, client) = &columns[column];
-                    let path = fixture_server::MATRIX[row].0;
+                    let path = fixture_server::MATRIX[row].path;
                     let job = row * columns.len() + column + 1;
                     eprintln!("reliability: run {job} of {total}: {name} {path}");
                     let url = format!("{}{path}", server.base);
@@ -89,8 +89,8 @@ pub(crate) fn table(runtimes: &[(String, PathBuf)], server: &Server) -> anyhow::
     out.push_str("\n| --- | --- |");
     out.push_str(&" --- |".repeat(columns.len()));
     out.push('\n');
-    for ((path, what), row) in fixture_server::MATRIX.iter().zip(cells) {
-        out.push_str(&format!("| `{path}` | {what} |"));
+    for (route, row) in fixture_server::MATRIX.iter().zip(cells) {
+        out.push_str(&format!("| `{}` | {} |", route.path, route.does));
         for cell in row {
             out.push_str(&format!(" {cell} |"));
         }

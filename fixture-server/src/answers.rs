@@ -1,7 +1,8 @@
 //! How the fixture writes each of its answers, the valid ones and the faults: the bytes on
 //! the wire, whether the connection stays open, and how it ends (a close, a reset, never).
-//! `routes.rs` reads the request and chooses the answer.
+//! `request.rs` reads the request, and `routes.rs` chooses the answer.
 
+use std::borrow::Cow;
 use std::io;
 use std::time::Duration;
 
@@ -34,6 +35,7 @@ impl Conn for TcpStream {
 }
 
 /// What the server answers to one request.
+#[derive(Debug, Clone)]
 pub(crate) enum Answer {
     /// 200 with a borrowed body.
     Document(&'static [u8]),
@@ -42,7 +44,7 @@ pub(crate) enum Answer {
     /// An error status with a short text body.
     Status(u16),
     /// 302 to this location.
-    Redirect(String),
+    Redirect(Cow<'static, str>),
     /// A reset before any response.
     Reset,
     /// A reset halfway through the body.

@@ -5,7 +5,7 @@
 //! with deterministic generated bodies of different sizes, after a latency that is set per
 //! run and can be overridden per request with `?latency_ms=N`. It also serves small
 //! documents, redirects, error statuses and the faults of the fault matrix: see
-//! [`routes`] for the table.
+//! [`routes`] for the patterns and [`MATRIX`] for the faults.
 //!
 //! It runs on a tokio current-thread runtime on its own thread named `fixture-server`, so
 //! that the thread census can tell it apart from the executor under study. It binds
@@ -26,18 +26,21 @@ use url::Url;
 
 mod answers;
 mod bomb;
+mod connection;
 mod documents;
+mod matrix;
 mod refusing;
+mod request;
 pub mod routes;
 mod tls;
 
 pub use answers::{HOSTILE_BODY_BYTES, TRUNCATED};
 pub use documents::{DOCUMENTS, SMALL_DOC_BYTES, document};
+pub use matrix::{Expect, MATRIX, MATRIX_FLAGS, Route};
 pub use refusing::RefusingPort;
-pub use routes::{MATRIX, MATRIX_FLAGS};
 pub use tls::TlsIdentity;
 
-use routes::Settings;
+use connection::Settings;
 
 /// The latency used when none is given: the lesson's, from fetch-core.
 pub const DEFAULT_LATENCY: Duration = fetch_core::LESSON_LATENCY;
@@ -231,7 +234,7 @@ async fn accept_loop(
                 tokio::spawn(async move {
                     let _open = settings.opened();
                     match acceptor {
-                        None => routes::serve(stream, &settings).await,
+                        None => connection::serve(stream, &settings).await,
                         Some(acceptor) => tls::serve(acceptor, stream, &settings).await,
                     }
                 });

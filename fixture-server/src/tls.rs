@@ -10,7 +10,8 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
 use crate::answers::Conn;
-use crate::routes::{self, HEAD_TIMEOUT, Settings};
+use crate::connection::{self, Settings};
+use crate::request::HEAD_TIMEOUT;
 
 /// The certificate chain and private key an https fixture presents, both as PEM.
 ///
@@ -57,6 +58,6 @@ impl Conn for TlsStream<TcpStream> {
 pub(crate) async fn serve(acceptor: TlsAcceptor, stream: TcpStream, settings: &Settings) {
     // A client that rejects the certificate ends the handshake: nothing more to do.
     if let Ok(Ok(stream)) = tokio::time::timeout(HEAD_TIMEOUT, acceptor.accept(stream)).await {
-        routes::serve(stream, settings).await;
+        connection::serve(stream, settings).await;
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use fixture_server::{DOCUMENTS, Fixture, RefusingPort};
+use fixture_server::{DOCUMENTS, Expect, Fixture, MATRIX, RefusingPort};
 
 use crate::{Binary, pki};
 
@@ -75,88 +75,6 @@ pub fn check_errors(binary: Binary) {
         output.stderr
     );
 }
-
-/// What a route of the matrix must give.
-#[derive(Debug, Clone, Copy)]
-enum Expect {
-    /// Success with exactly these body bytes: a valid answer.
-    Bytes(u64),
-    /// A valid answer that surf cannot read: exactly these bytes with hyper and isahc, and
-    /// with surf an error that names its limitation.
-    BytesUnlessSurf(u64),
-    /// An error whose message starts with one of these.
-    Error(&'static [&'static str]),
-}
-
-/// The fault matrix: a path on the fixture, and what every client must make of it. The
-/// polite faults first, then the hostile server's routes.
-const FAULTS: [(&str, Expect); 28] = [
-    ("/doc/1", Expect::Bytes(1024)),
-    ("/redirect/9", Expect::Bytes(1024)),
-    (
-        "/fault/reset",
-        Expect::Error(&["HTTP error", "response cut short"]),
-    ),
-    (
-        "/fault/reset-body",
-        Expect::Error(&["HTTP error", "response cut short"]),
-    ),
-    ("/fault/stall", Expect::Error(&["timed out after 2 s"])),
-    ("/fault/drip", Expect::Error(&["timed out after 2 s"])),
-    ("/fault/garbage", Expect::Error(&["HTTP error"])),
-    (
-        "/fault/huge-headers",
-        Expect::Error(&["HTTP error", "response cut short"]),
-    ),
-    ("/fault/truncated", Expect::Error(&["response cut short"])),
-    (
-        "/fault/endless",
-        Expect::Error(&["body larger than the 1000000 byte cap"]),
-    ),
-    ("/status/404", Expect::Error(&["server answered HTTP 404"])),
-    ("/status/500", Expect::Error(&["server answered HTTP 500"])),
-    ("/fault/redirect-loop", Expect::Error(&["redirect loop"])),
-    ("/redirect/10", Expect::Error(&["more than 10 redirects"])),
-    (
-        "/redirect?to=ftp://127.0.0.1/f",
-        Expect::Error(&["bad redirect: to ftp://"]),
-    ),
-    (
-        "/redirect?to=http://127.0.0.1:1/",
-        Expect::Error(&["cannot connect to 127.0.0.1:1"]),
-    ),
-    ("/hostile/silent", Expect::Error(&["timed out after 2 s"])),
-    (
-        "/hostile/drip-headers",
-        Expect::Error(&["timed out after 2 s"]),
-    ),
-    ("/hostile/close-delimited", Expect::BytesUnlessSurf(512)),
-    (
-        "/hostile/two-lengths",
-        Expect::Error(&["HTTP error", "invalid framing"]),
-    ),
-    ("/hostile/http10", Expect::BytesUnlessSurf(512)),
-    ("/hostile/early-hints", Expect::BytesUnlessSurf(512)),
-    ("/hostile/http09", Expect::Error(&["HTTP error"])),
-    (
-        "/hostile/bad-chunk",
-        Expect::Error(&["HTTP error", "response cut short"]),
-    ),
-    (
-        "/hostile/huge-length",
-        Expect::Error(&["body larger than the 1000000 byte cap"]),
-    ),
-    (
-        "/hostile/file-redirect",
-        Expect::Error(&["bad redirect: to file:///etc/passwd"]),
-    ),
-    // Decoded (isahc) or not (hyper, surf), the body is over the cap long before its end.
-    (
-        "/hostile/gzip-bomb",
-        Expect::Error(&["body larger than the 1000000 byte cap"]),
-    ),
-    ("/hostile/no-close-notify", Expect::Bytes(512)),
-];
 
 /// An error as the report must give it: one line, in words, with no `Debug` output of a
 /// library's types in it.
@@ -242,7 +160,8 @@ pub fn check_each_route_in_its_own_run(binary: Binary, client: &str) {
     let fixture = Fixture::start(0, Duration::from_millis(20)).unwrap();
     let good = [fixture.url("/doc/1"), fixture.url("/doc/2")];
     let mut runs = Vec::new();
-    for (path, expected) in FAULTS {
+    for route in &MATRIX {
+        let (path, expected) = (route.path, route.expect);
         let url = fixture.url(path);
         runs.push((path, expected, vec![url.clone()]));
         runs.push((path, expected, vec![good[0].clone(), url, good[1].clone()]));
@@ -313,17 +232,8 @@ fn check_route_run(binary: Binary, client: &str, path: &str, expected: Expect, u
 /// http and https, nothing hangs past the timeout, and the good URLs are unaffected.
 pub fn check_fault_matrix(binary: Binary, client: &str) {
     let _cpu = crate::cpu::race_a_deadline();
-    let paths: Vec<&str> = FAULTS.iter().map(|(path, _)| *path).collect();
-    let documented: Vec<&str> = fixture_server::MATRIX
-        .iter()
-        .map(|(path, _)| *path)
-        .collect();
-    assert_eq!(
-        paths, documented,
-        "FAULTS and fixture_server::MATRIX list the same routes"
-    );
     let fixture = Fixture::start(0, Duration::from_millis(20)).unwrap();
-    let urls: Vec<String> = FAULTS.iter().map(|(path, _)| fixture.url(path)).collect();
+    let urls: Vec<String> = MATRIX.iter().map(|route| fixture.url(route.path)).collect();
     let mut args = matrix_args(client);
     args.extend(urls.iter().map(String::as_str));
     let (output, report) = binary.run_json(&args);
@@ -332,14 +242,19 @@ pub fn check_fault_matrix(binary: Binary, client: &str) {
 
     for phase in ["concurrent", "sequential"] {
         let fetches = report[phase]["fetches"].as_array().unwrap();
-        for (fetch, (path, expected)) in fetches.iter().zip(FAULTS) {
-            let context = format!("{client} {phase} {path}");
-            check_fetch(&context, fetch, expected, client, &output.stderr);
+        assert_eq!(fetches.len(), MATRIX.len(), "{client} {phase}");
+        for (fetch, route) in fetches.iter().zip(&MATRIX) {
+            let context = format!("{client} {phase} {}", route.path);
+            check_fetch(&context, fetch, route.expect, client, &output.stderr);
         }
-        let chain = &fetches[1];
+        let of = |path: &str| {
+            let at = MATRIX.iter().position(|route| route.path == path);
+            &fetches[at.unwrap_or_else(|| panic!("{path} is not in the matrix"))]
+        };
+        let chain = of("/redirect/9");
         assert_eq!(chain["redirects"], 10, "{chain}");
         assert!(chain["final_url"].as_str().unwrap().ends_with("/doc/0"));
-        assert_eq!(fetches[10]["status"], 404);
+        assert_eq!(of("/status/404")["status"], 404);
     }
     // Four timeouts of 2 s in sequence, four at once, the sleep demo: well under 25 s.
     let elapsed = output.elapsed;
