@@ -18,6 +18,7 @@ pub mod binary;
 pub mod cli;
 pub mod cpu;
 pub mod faults;
+pub mod https;
 pub mod lesson;
 pub mod load;
 pub mod pki;
@@ -126,23 +127,23 @@ macro_rules! runtime_tests {
 
         #[test]
         fn hyper_speaks_https_and_refuses_bad_certificates() {
-            $crate::faults::check_https(BINARY, "hyper");
+            $crate::https::check_https(BINARY, "hyper");
         }
 
         #[test]
         fn isahc_speaks_https_and_refuses_bad_certificates() {
-            $crate::faults::check_https(BINARY, "isahc");
+            $crate::https::check_https(BINARY, "isahc");
         }
 
         #[test]
         fn surf_speaks_https_and_refuses_bad_certificates() {
-            $crate::faults::check_https(BINARY, "surf");
+            $crate::https::check_https(BINARY, "surf");
         }
 
         #[test]
         fn every_client_meets_https_without_close_notify() {
             $crate::each_at_once(&$crate::ClientKind::ALL_NAMES, |client| {
-                $crate::faults::check_https_without_close_notify(BINARY, client)
+                $crate::https::check_https_without_close_notify(BINARY, client)
             });
         }
 
