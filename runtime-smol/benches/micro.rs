@@ -5,22 +5,17 @@
 //! Run with: `cargo bench -p runtime-smol`
 
 use std::rc::Rc;
-use std::time::{Duration, Instant};
 
-use clap::Parser;
 use divan::Bencher;
 use divan::counter::ItemsCount;
 
 use fetch_clients::HyperClient;
-use fetch_core::{Cli, Fetch};
-use fixture_server::Fixture;
+use fetch_core::Fetch;
 use runtime_smol::Smol;
+use study_tests::micro::{LoopbackDocument, print_lateness, sleep_lateness};
 
 /// How many operations one timed iteration runs, so that `block_on` itself weighs little.
 const BATCH: usize = 100;
-
-/// How many 1 ms sleeps the lateness measurement takes.
-const SLEEPS: usize = 200;
 
 fn main() {
     timer_lateness();
@@ -62,13 +57,11 @@ fn yield_round_trip(bencher: Bencher) {
 #[divan::bench]
 fn loopback_fetch(bencher: Bencher) {
     let local = executor();
-    let fixture = Fixture::start(0, Duration::ZERO).expect("a fixture server");
-    let url = fetch_core::fetch::parse_url(&fixture.url("/doc/1")).expect("a URL");
-    let options = Cli::parse_from(["bench"]).lesson.fetch.client_options();
-    let client = HyperClient::new(Smol::new(local.clone()), &options).expect("a client");
+    let document = LoopbackDocument::start();
+    let client = HyperClient::new(Smol::new(local.clone()), &document.options).expect("a client");
     bencher.bench_local(|| {
         smol::block_on(local.run(async {
-            client.fetch(&url).await.expect("a fetch");
+            client.fetch(&document.url).await.expect("a fetch");
         }));
     });
 }
@@ -78,14 +71,12 @@ fn loopback_fetch(bencher: Bencher) {
 #[divan::bench]
 fn loopback_fetch_batch(bencher: Bencher) {
     let local = executor();
-    let fixture = Fixture::start(0, Duration::ZERO).expect("a fixture server");
-    let url = fetch_core::fetch::parse_url(&fixture.url("/doc/1")).expect("a URL");
-    let options = Cli::parse_from(["bench"]).lesson.fetch.client_options();
-    let client = HyperClient::new(Smol::new(local.clone()), &options).expect("a client");
+    let document = LoopbackDocument::start();
+    let client = HyperClient::new(Smol::new(local.clone()), &document.options).expect("a client");
     bencher.counter(ItemsCount::new(BATCH)).bench_local(|| {
         smol::block_on(local.run(async {
             for _ in 0..BATCH {
-                client.fetch(&url).await.expect("a fetch");
+                client.fetch(&document.url).await.expect("a fetch");
             }
         }));
     });
@@ -94,17 +85,6 @@ fn loopback_fetch_batch(bencher: Bencher) {
 /// Prints how late a 1 ms sleep wakes up: the mean and the 99th percentile.
 fn timer_lateness() {
     let local = executor();
-    let mut late = smol::block_on(local.run(async {
-        let mut late = Vec::with_capacity(SLEEPS);
-        for _ in 0..SLEEPS {
-            let start = Instant::now();
-            smol::Timer::after(Duration::from_millis(1)).await;
-            late.push(start.elapsed().saturating_sub(Duration::from_millis(1)));
-        }
-        late
-    }));
-    late.sort();
-    let mean = late.iter().sum::<Duration>() / SLEEPS as u32;
-    let p99 = late[SLEEPS * 99 / 100];
-    println!("timer_lateness_1ms (smol, {SLEEPS} sleeps): mean {mean:?}, p99 {p99:?}");
+    let late = smol::block_on(local.run(sleep_lateness(smol::Timer::after)));
+    print_lateness("smol", late);
 }

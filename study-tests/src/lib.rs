@@ -21,6 +21,7 @@ pub mod faults;
 pub mod https;
 pub mod lesson;
 pub mod load;
+pub mod micro;
 pub mod pki;
 pub mod reactive;
 pub mod scale;
