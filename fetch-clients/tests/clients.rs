@@ -1,8 +1,8 @@
 //! Each client against the fixture server, without a runtime binary: the exact bytes of a
 //! document, a status and a redirect handed back for the session to judge, a body cut
 //! short, a refused connection and a body cap, each as the study's own error. The runtime
-//! under the clients is smol, through a `Connect` of this file's own, so that
-//! fetch-clients is checked on its own.
+//! under the clients is smol, through runtime-smol's own `Connect` (a dev-dependency: the
+//! study's glue, not a copy of it).
 //!
 //! Run with: `cargo test -p fetch-clients`
 
@@ -11,81 +11,19 @@
     reason = "a test: a failed unwrap is a failed test"
 )]
 
-use std::io;
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::rc::Rc;
 use std::time::Duration;
 
-use futures::future::LocalBoxFuture;
-use rustls::pki_types::ServerName;
-use smol_hyper::rt::FuturesIo;
 use url::Url;
 
-use fetch_clients::{Connect, HyperClient, IsahcClient, SurfClient};
-use fetch_core::{ClientOptions, Fetch, FetchError, Fetched, Runtime};
+use fetch_clients::{HyperClient, IsahcClient, SurfClient};
+use fetch_core::{ClientOptions, Fetch, FetchError, Fetched};
 use fixture_server::{DOCUMENTS, Fixture};
+use runtime_smol::Smol;
 
-/// smol, as little as the clients need of a runtime: its sockets and its timer.
-#[derive(Debug, Clone)]
-struct Smol;
-
-impl Runtime for Smol {
-    fn name(&self) -> &'static str {
-        "smol"
-    }
-
-    fn driver(&self) -> &'static str {
-        "epoll (async-io)"
-    }
-
-    async fn sleep(&self, duration: Duration) {
-        smol::Timer::after(duration).await;
-    }
-
-    async fn gather_spawn<T: 'static>(&self, futures: Vec<LocalBoxFuture<'static, T>>) -> Vec<T> {
-        futures::future::join_all(futures).await
-    }
-
-    async fn yield_now(&self) {
-        smol::future::yield_now().await;
-    }
-
-    async fn spawn_blocking<T: Send + 'static>(
-        &self,
-        work: impl FnOnce() -> T + Send + 'static,
-    ) -> T {
-        smol::unblock(work).await
-    }
-
-    async fn ready_loop(&self, _duration: Duration) -> u64 {
-        0
-    }
-}
-
-impl Connect for Smol {
-    type Io = FuturesIo<smol::net::TcpStream>;
-    type TlsIo = FuturesIo<futures_rustls::client::TlsStream<smol::net::TcpStream>>;
-
-    async fn resolve(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
-        smol::net::resolve((host, port)).await
-    }
-
-    async fn connect(&self, addr: SocketAddr) -> io::Result<Self::Io> {
-        Ok(FuturesIo::new(smol::net::TcpStream::connect(addr).await?))
-    }
-
-    async fn connect_tls(
-        &self,
-        addr: SocketAddr,
-        name: ServerName<'static>,
-        tls: Arc<rustls::ClientConfig>,
-    ) -> io::Result<Self::TlsIo> {
-        let stream = smol::net::TcpStream::connect(addr).await?;
-        let stream = futures_rustls::TlsConnector::from(tls)
-            .connect(name, stream)
-            .await?;
-        Ok(FuturesIo::new(stream))
-    }
+/// runtime-smol's handle, on a local executor of its own: the same glue the study runs.
+fn smol_runtime() -> Smol {
+    Smol::new(Rc::new(smol::LocalExecutor::new()))
 }
 
 /// Fetches `url` with `client`, on smol.
@@ -145,7 +83,10 @@ fn options() -> ClientOptions {
 #[test]
 fn hyper_fetches_on_the_runtimes_own_sockets() {
     let fixture = Fixture::start(0, Duration::ZERO).unwrap();
-    check(&HyperClient::new(Smol, &options()).unwrap(), &fixture);
+    check(
+        &HyperClient::new(smol_runtime(), &options()).unwrap(),
+        &fixture,
+    );
 }
 
 #[test]
@@ -167,7 +108,9 @@ fn a_ca_cert_that_cannot_be_read_is_refused_by_name() {
         ..ClientOptions::default()
     };
     let errors = [
-        HyperClient::new(Smol, &options).unwrap_err().to_string(),
+        HyperClient::new(smol_runtime(), &options)
+            .unwrap_err()
+            .to_string(),
         IsahcClient::new(&options).unwrap_err().to_string(),
         SurfClient::new(&options).unwrap_err().to_string(),
     ];
@@ -187,7 +130,7 @@ fn a_plain_hyper_fetch_future_keeps_its_stream_once_and_no_room_for_tls() {
     // exchange are boxed, so that a plain fetch carries no room for them (3,808 bytes here
     // with them inline, 1,552 boxed, 1,464 since the exchange keeps neither the request nor
     // the response head while it waits).
-    let client = HyperClient::new(Smol, &options()).unwrap();
+    let client = HyperClient::new(smol_runtime(), &options()).unwrap();
     let url = Url::parse("http://localhost:1/").unwrap();
     let size = std::mem::size_of_val(&client.fetch(&url));
     assert!(size <= 2_048, "HyperClient::fetch's future is {size} bytes");
