@@ -6,9 +6,10 @@
 //! Run with: `cargo run -p runtime-compio`
 //!
 //! Everything shared with the other runtimes is in fetch-core, fetch-clients and
-//! study-play. Every `runtime-*/src/lib.rs` has the same items in the same order, so that
-//! `diff` against any other one shows only what differs between the runtimes (the README's
-//! "What to compare" lists the diffs worth reading).
+//! study-play. Every `runtime-*/src/lib.rs` has the same items in the same order, and what
+//! one runtime alone needs comes after them, so that `diff` against any other one shows
+//! only what differs between the runtimes (the README's "What to compare" lists the diffs
+//! worth reading).
 //! Against `runtime-smol/src/lib.rs`: what differs between a readiness runtime and a
 //! completion one.
 //!
@@ -41,17 +42,6 @@ use fetch_core::runtime::Reactive;
 use fetch_core::starve::receive_for;
 use fetch_core::{Cli, RunReport, Runtime};
 use study_play::Play;
-
-/// The size of each of the two buffers (read and write) that compio's `AsyncStream` keeps
-/// between compio's owned-buffer I/O and futures-io, beside hyper's own. compio's default
-/// is 8 KiB; 2 KiB holds a request head and reads a small answer in one go, and takes
-/// 10,000 fetches at once from 354 to 302 MB of peak RSS with the same CPU
-/// (docs/BENCHMARKS.md, section 9).
-pub const ADAPTER_BUFFER: usize = 2 * 1024;
-
-/// compio's TCP stream as futures-io sees it: pinned on the heap, because hyper and
-/// futures-rustls need an `Unpin` stream and `AsyncStream` is not one.
-type Stream = Pin<Box<AsyncStream<compio::net::TcpStream>>>;
 
 /// Plays the lesson, or the demo the command line names, on one thread, and returns its
 /// report.
@@ -240,3 +230,14 @@ pub fn build_runtime() -> anyhow::Result<compio::runtime::Runtime> {
         }
     }
 }
+
+/// The size of each of the two buffers (read and write) that compio's `AsyncStream` keeps
+/// between compio's owned-buffer I/O and futures-io, beside hyper's own. compio's default
+/// is 8 KiB; 2 KiB holds a request head and reads a small answer in one go, and takes
+/// 10,000 fetches at once from 354 to 302 MB of peak RSS with the same CPU
+/// (docs/BENCHMARKS.md, section 9).
+pub const ADAPTER_BUFFER: usize = 2 * 1024;
+
+/// compio's TCP stream as futures-io sees it: pinned on the heap, because hyper and
+/// futures-rustls need an `Unpin` stream and `AsyncStream` is not one.
+type Stream = Pin<Box<AsyncStream<compio::net::TcpStream>>>;

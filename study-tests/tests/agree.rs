@@ -274,29 +274,87 @@ fn function_names(source: &str) -> Vec<String> {
 #[test]
 fn the_runtime_crates_define_the_same_functions_in_the_same_order() {
     let root = workspace::root();
-    let crates: Vec<(String, Vec<String>)> = workspace::runtime_crates()
+    let crates: Vec<(String, String)> = workspace::runtime_crates()
         .iter()
         .filter(|c| c.fetches)
         .map(|c| {
             let source = std::fs::read_to_string(root.join(&c.package).join("src/lib.rs"));
-            (c.package.clone(), function_names(&source.unwrap()))
+            (c.package.clone(), source.unwrap())
         })
         .collect();
-    // What one runtime alone needs comes after the shared items: compare the shared ones.
-    let shared = |names: &[String]| -> Vec<String> {
-        let in_all = |name: &String| crates.iter().all(|(_, theirs)| theirs.contains(name));
+    assert!(
+        crates.len() >= 5,
+        "every runtime crate that fetches: {crates:?}"
+    );
+    let functions: Vec<Vec<String>> = crates.iter().map(|(_, s)| function_names(s)).collect();
+    let items: Vec<Vec<String>> = crates.iter().map(|(_, s)| top_level_items(s)).collect();
+    // The functions and the top-level items every crate has, in each crate's order.
+    let shared = |names: &[String], all: &[Vec<String>]| -> Vec<String> {
+        let in_all = |name: &String| all.iter().all(|theirs| theirs.contains(name));
         names.iter().filter(|name| in_all(name)).cloned().collect()
     };
-    let (first, first_names) = &crates[0];
-    assert!(shared(first_names).len() > 10, "{first}: {first_names:?}");
-    for (package, names) in &crates[1..] {
+    let first = &crates[0].0;
+    assert!(
+        shared(&functions[0], &functions).len() > 10,
+        "{first}: {functions:?}"
+    );
+    for (n, (package, _)) in crates.iter().enumerate().skip(1) {
         assert_eq!(
-            shared(names),
-            shared(first_names),
+            shared(&functions[n], &functions),
+            shared(&functions[0], &functions),
             "{package}/src/lib.rs and {first}/src/lib.rs define their shared functions in \
              another order"
         );
+        assert_eq!(
+            shared(&items[n], &items),
+            shared(&items[0], &items),
+            "{package}/src/lib.rs and {first}/src/lib.rs have their shared items in another \
+             order"
+        );
     }
+    // What one runtime alone needs comes after every shared item (ARCHITECTURE.md).
+    for ((package, _), items_of) in crates.iter().zip(&items) {
+        let mut own = false;
+        for item in items_of {
+            let alone = items.iter().filter(|theirs| theirs.contains(item)).count() == 1;
+            let in_all = items.iter().all(|theirs| theirs.contains(item));
+            own |= alone;
+            assert!(
+                !(own && in_all),
+                "{package}/src/lib.rs: `{item}`, which every runtime crate has, comes after \
+                 an item of its own: items only one runtime needs go after the shared ones"
+            );
+        }
+    }
+}
+
+/// The top-level items of a runtime crate's `src/lib.rs`, in order, each as its first
+/// words up to its name (`pub fn run`, `impl Runtime for`, `const ADAPTER_BUFFER`), with
+/// the runtime's handle left out of `impl … for HANDLE`, so that the crates compare.
+fn top_level_items(source: &str) -> Vec<String> {
+    const KINDS: [&str; 8] = [
+        "fn ", "struct ", "enum ", "const ", "static ", "type ", "trait ", "impl ",
+    ];
+    source
+        .lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix("pub ").unwrap_or(line);
+            let rest = rest.strip_prefix("async ").unwrap_or(rest);
+            KINDS.iter().find(|kind| rest.starts_with(*kind))?;
+            let words: Vec<&str> = rest
+                .split(|c: char| c.is_whitespace() || matches!(c, '(' | '<' | ':' | '{' | ';'))
+                .filter(|word| !word.is_empty())
+                .collect();
+            Some(match words.as_slice() {
+                ["impl", name, "for", ..] => format!("impl {name} for"),
+                // The handle's own struct and inherent impl differ in name only.
+                ["struct", _, ..] => "struct HANDLE".to_owned(),
+                ["impl", _, ..] => "impl HANDLE".to_owned(),
+                [kind, name, ..] => format!("{kind} {name}"),
+                _ => rest.to_owned(),
+            })
+        })
+        .collect()
 }
 
 /// The longest a source file may be, and compare's `main.rs` (its flags and steps only):
