@@ -361,7 +361,7 @@ pub(crate) fn check_counts(counts: &[usize]) -> anyhow::Result<()> {
 /// first (`__inet_hash_connect`, net/ipv4/inet_hashtables.c): once more connections are
 /// open than half the range holds, each new one searches that filled half before it finds
 /// a port, and the system CPU per fetch climbs for every client alike
-/// (docs/BENCHMARKS.md, section 6).
+/// (docs/BENCHMARKS.md, "Nothing lost at 19,000 at once").
 pub(crate) fn ephemeral_ports_note() -> String {
     const PATH: &str = "/proc/sys/net/ipv4/ip_local_port_range";
     let range = std::fs::read_to_string(PATH).ok().and_then(|text| {

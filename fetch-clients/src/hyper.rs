@@ -83,7 +83,7 @@ pub struct HyperClient<C> {
 /// runtime learns of them a batch of events at a time (tokio reads 1,024 per turn), and the
 /// timers of the others fire first: with two busy loops beside it, 16,112 of 19,000
 /// "connecting timed out after 10 s" while the kernel counted no dropped or retried SYN
-/// (docs/BENCHMARKS.md, section 10).
+/// (docs/BENCHMARKS.md, "Nothing lost at 19,000 at once").
 const CONNECTS_AT_ONCE: usize = 256;
 
 impl<C: Connect> HyperClient<C> {

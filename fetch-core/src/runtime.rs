@@ -39,9 +39,9 @@ pub trait Runtime: Clone + 'static {
     /// [`gather_spawn`](Runtime::gather_spawn) makes a task of each), in the way the runtime
     /// runs that best. By default it is just `work.await`.
     ///
-    /// tokio needs two things (docs/BENCHMARKS.md, section 8): out of its cooperative
-    /// budget, since from 1.44 `join_all` of 100,000 1 s sleeps takes about 3.6 s instead
-    /// of 1; and a timer its driver has seen before the gathered ones arm theirs, or each
+    /// tokio needs two things (docs/BENCHMARKS.md, "tokio's gathered sleeps, 1.43 against
+    /// 1.44 and later"): out of its cooperative budget, since from 1.44 `join_all` of
+    /// 100,000 1 s sleeps takes about 3.6 s instead of 1; and a timer its driver has seen before the gathered ones arm theirs, or each
     /// arming wakes the driver with a syscall.
     async fn gather_join<T>(&self, work: impl Future<Output = T>) -> T {
         work.await

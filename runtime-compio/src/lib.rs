@@ -103,7 +103,8 @@ impl Runtime for Compio {
         // cancelled only when its handle is dropped, and these are all awaited, in order:
         // the tasks run meanwhile all the same, and awaiting 100,000 handles one after the
         // other ends their sleeps in 1.05 to 1.08 s, where `join_all` over them took 1.10
-        // to 1.14 s (five runs each; docs/BENCHMARKS.md, section 8).
+        // to 1.14 s (five runs each; docs/BENCHMARKS.md, "tokio's gathered sleeps, 1.43
+        // against 1.44 and later").
         let mut outputs = Vec::with_capacity(tasks.len());
         for task in tasks {
             let output = task.await.resume_unwind();
@@ -235,7 +236,7 @@ pub fn build_runtime() -> anyhow::Result<compio::runtime::Runtime> {
 /// between compio's owned-buffer I/O and futures-io, beside hyper's own. compio's default
 /// is 8 KiB; 2 KiB holds a request head and reads a small answer in one go, and takes
 /// 10,000 fetches at once from 354 to 302 MB of peak RSS with the same CPU
-/// (docs/BENCHMARKS.md, section 9).
+/// (docs/BENCHMARKS.md, "Readiness against completion").
 pub const ADAPTER_BUFFER: usize = 2 * 1024;
 
 /// compio's TCP stream as futures-io sees it: pinned on the heap, because hyper and

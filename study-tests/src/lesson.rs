@@ -63,19 +63,30 @@ pub fn check_one_thread(report: &Value) {
     }
 }
 
-/// `--gather spawn`: one local task per fetch, same results, still one thread.
+/// `--gather spawn`, with every client: one local task per fetch, same results, still one
+/// thread.
 pub fn check_spawn_gather(binary: Binary) {
-    let (output, report) = binary.run_json(&["--latency-ms", "100", "--gather", "spawn"]);
-    assert_eq!(output.code, Some(0), "stderr:\n{}", output.stderr);
-    assert_eq!(report["concurrent"]["mode"], "spawn");
-    let fetches = report["concurrent"]["fetches"].as_array().unwrap();
-    let bytes: Vec<&Value> = fetches.iter().map(|f| &f["bytes"]).collect();
-    let sizes: Vec<Value> = DOCUMENTS
-        .iter()
-        .map(|(_, size)| Value::from(*size))
-        .collect();
-    assert_eq!(bytes, sizes.iter().collect::<Vec<_>>());
-    check_one_thread(&report);
+    binary::each_at_once(&ClientKind::ALL_NAMES, |&client| {
+        let args = [
+            "--client",
+            client,
+            "--latency-ms",
+            "100",
+            "--gather",
+            "spawn",
+        ];
+        let (output, report) = binary.run_json(&args);
+        assert_eq!(output.code, Some(0), "{client}: {}", output.stderr);
+        assert_eq!(report["concurrent"]["mode"], "spawn");
+        let fetches = report["concurrent"]["fetches"].as_array().unwrap();
+        let bytes: Vec<&Value> = fetches.iter().map(|f| &f["bytes"]).collect();
+        let sizes: Vec<Value> = DOCUMENTS
+            .iter()
+            .map(|(_, size)| Value::from(*size))
+            .collect();
+        assert_eq!(bytes, sizes.iter().collect::<Vec<_>>(), "{client}");
+        check_one_thread(&report);
+    });
 }
 
 /// The lesson's own lines, as text, as they happen.

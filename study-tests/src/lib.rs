@@ -186,6 +186,11 @@ macro_rules! runtime_tests {
         }
 
         #[test]
+        fn each_reactive_task_ends_at_the_timeout() {
+            $crate::reactive::check_reactive_timeout(BINARY);
+        }
+
+        #[test]
         fn scale_mode_fetches_and_sleeps_by_the_thousand() {
             $crate::scale::check_scale(BINARY);
         }

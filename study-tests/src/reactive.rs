@@ -75,3 +75,36 @@ pub fn check_reactive_errors(binary: Binary) {
         output.stderr
     );
 }
+
+/// Each reactive task runs under `--timeout`: a subprocess that outlasts it ends in a clear
+/// error at the timeout, and the other tasks still complete.
+pub fn check_reactive_timeout(binary: Binary) {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), b"a small file\n").unwrap();
+    let path = file.path().display().to_string();
+    let (output, report) = binary.run_json(&[
+        "reactive",
+        "--file",
+        &path,
+        "--command",
+        "sleep 5",
+        "--timeout",
+        "1",
+        "--latency-ms",
+        "20",
+    ]);
+    assert_eq!(output.code, Some(1), "{}", output.stderr);
+    let tasks = report["tasks"].as_array().unwrap();
+    let error = |task: &str| {
+        let found = tasks.iter().find(|t| t["task"] == task).unwrap();
+        found["error"].as_str().map(str::to_owned)
+    };
+    assert_eq!(
+        error("subprocess").as_deref(),
+        Some("timed out after 1 s"),
+        "{report}"
+    );
+    for task in ["fetch", "file", "timer"] {
+        assert_eq!(error(task), None, "{task}: {report}");
+    }
+}
