@@ -17,8 +17,9 @@ use anyhow::Context;
 
 use fetch_core::load::LoadReport;
 
-use crate::load_run::{LoadRow, LoadServer, ServerWatch, client_command, pinned, runs};
+use crate::load_run::{LoadRow, LoadServer, ServerWatch, client_command, pinned};
 use crate::peers::{run_aiohttp, run_h2load, run_wrk};
+use crate::runs::available;
 use crate::runs::{measure_runs, parse_reports};
 use crate::workspace::Binaries;
 
@@ -97,9 +98,9 @@ pub(crate) fn measure(
     if plan.full || servers.is_empty() {
         servers.push(LoadServer::fixture(fixture_binary)?);
     }
-    let wrk = runs("wrk", &["-v"]) || Command::new("wrk").output().is_ok();
-    let h2load = runs("h2load", &["--version"]);
-    let aiohttp = runs("python3", &["-c", "import aiohttp"]);
+    let wrk = available("wrk", &["-v"]) || Command::new("wrk").output().is_ok();
+    let h2load = available("h2load", &["--version"]);
+    let aiohttp = available("python3", &["-c", "import aiohttp"]);
     for (tool, there) in [("wrk", wrk), ("h2load (nghttp2-client)", h2load)] {
         if !there {
             results

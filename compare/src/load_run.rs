@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use serde::Serialize;
 
-use crate::runs::{get, read_base};
+use crate::runs::{available, get, read_base};
 
 /// nginx's configuration, with `@PORT@` in place of its port.
 const NGINX_CONF: &str = include_str!("../config/nginx.conf");
@@ -35,7 +35,7 @@ impl LoadServer {
     /// `stub_status` at `/status`, from a configuration written to a temporary folder;
     /// `None` where nginx is not installed.
     pub(crate) fn nginx() -> anyhow::Result<Option<LoadServer>> {
-        if !runs("nginx", &["-v"]) {
+        if !available("nginx", &["-v"]) {
             return Ok(None);
         }
         let folder = std::env::temp_dir().join(format!("compare-nginx-{}", std::process::id()));
@@ -144,20 +144,10 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-/// Whether `program` runs here and exits with success.
-pub(crate) fn runs(program: &str, args: &[&str]) -> bool {
-    Command::new(program)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// Whether the step can pin clients and servers to CPUs of their own.
 pub(crate) fn pinned() -> bool {
     let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-    cpus >= 2 && runs("taskset", &["-c", "0", "true"])
+    cpus >= 2 && available("taskset", &["-c", "0", "true"])
 }
 
 /// `program` with `args`, on CPU `cpu` where the step pins (through `taskset`, which

@@ -6,7 +6,9 @@
 //! `-- --quick` for a short trial run)
 //!
 //! This file holds the flags and the steps; each step is a file of its own (`lesson.rs`,
-//! `scale.rs`, `memory.rs`, `sleeps.rs`, `load.rs`), the tables are in `tables.rs`.
+//! `scale.rs`, `memory.rs`, `sleeps.rs`, `load.rs`, and the steps run alone:
+//! `reliability.rs`, `profile.rs`, `traces.rs`), the tables are in `tables.rs` and the
+//! targets in `targets.rs`. `measure.rs` is the hidden step that measures one child.
 
 mod latency;
 mod lesson;
@@ -43,7 +45,7 @@ use workspace::Binaries;
 #[derive(Debug, Parser)]
 #[command(version, about, long_about = None)]
 struct Args {
-    /// For the hidden `measure` step.
+    /// A step run alone; without one, the whole comparison.
     #[command(subcommand)]
     step: Option<Step>,
 

@@ -16,7 +16,8 @@ use anyhow::{Context, bail};
 
 use fetch_core::load::LoadReport;
 
-use crate::load_run::{LoadServer, runs};
+use crate::load_run::LoadServer;
+use crate::runs::available;
 
 /// The layers, in the table's order, each with the marks of its functions' names: the
 /// first layer whose mark a name holds takes the sample.
@@ -161,7 +162,7 @@ pub(crate) struct Profile {
 
 /// Profiles every runtime under the load step's closed loop, and returns the table.
 pub(crate) fn table(runtimes: &[(String, PathBuf)], fixture: &Path) -> anyhow::Result<String> {
-    if !runs("perf", &["--version"]) {
+    if !available("perf", &["--version"]) {
         bail!("perf is not installed (apt-get install linux-perf)");
     }
     let server = match LoadServer::nginx()? {

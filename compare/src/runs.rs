@@ -144,6 +144,16 @@ impl Drop for Server {
     }
 }
 
+/// Whether `program` is available here: it runs with `args` and exits with success.
+pub(crate) fn available(program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 #[cfg(test)]
 mod tests {
     use fetch_core::scale::ScaleReport;

@@ -21,7 +21,7 @@ use serde::Serialize;
 use fetch_core::scale::ScaleReport;
 
 use crate::measure::Measured;
-use crate::runs::{Server, measure_runs, parse_reports};
+use crate::runs::{Server, available, measure_runs, parse_reports};
 use crate::stats::{median_in, median_of};
 use crate::workspace::bare_hyper_example;
 
@@ -95,20 +95,12 @@ impl Fetcher {
             })
             .collect();
         fetchers.push(Fetcher::Threads(bin.join("threads-baseline")));
-        let runs = |program: &str, args: &[&str]| {
-            let status = Command::new(program)
-                .args(args)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
-            status.is_ok_and(|s| s.success())
-        };
-        if runs("ab", &["-V"]) {
+        if available("ab", &["-V"]) {
             fetchers.push(Fetcher::Ab);
         } else {
             notes.push("`ab` is not installed (apt-get install apache2-utils): no ab rows".into());
         }
-        if runs("python3", &["-c", "import aiohttp"]) {
+        if available("python3", &["-c", "import aiohttp"]) {
             fetchers.push(Fetcher::Aiohttp);
         } else {
             notes.push(

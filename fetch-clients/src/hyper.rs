@@ -3,7 +3,8 @@
 //! hyper brings no I/O of its own: its client takes any stream that implements
 //! `hyper::rt::Read` and `Write`. Each runtime crate implements [`Connect`] to resolve a
 //! host and open a TCP stream (and a TLS stream over it) with its own reactor, wrapped in
-//! the adapter that runtime needs (`TokioIo` for tokio, `FuturesIo` for async-std and smol).
+//! the adapter that runtime needs (`TokioIo` for tokio; smol-hyper's `FuturesIo` for
+//! async-std, smol and futures; compio's `AsyncStream` under `FuturesIo` for compio).
 
 use std::future::{Future, poll_fn};
 use std::io;
@@ -25,7 +26,7 @@ use url::{Host, Url};
 use fetch_core::fetch::error_chain;
 use fetch_core::timeout::with_timeout;
 use fetch_core::{
-    ClientOptions, Connection, Fetch, FetchError, Fetched, KeepAlive, Runtime, TlsProblem,
+    ClientOptions, Connection, Fetch, FetchError, Fetched, KeptAliveClient, Runtime, TlsProblem,
 };
 
 use crate::body::check_announced;
@@ -60,7 +61,7 @@ pub trait Connect: Runtime {
 }
 
 /// The hyper client: one fresh HTTP/1.1 connection per fetch ([`Fetch`]), or connections
-/// kept alive for request after request ([`KeepAlive`], the load demo's).
+/// kept alive for request after request ([`KeptAliveClient`], the load demo's).
 ///
 /// A shortcut, stated: there is no connection pool. Each fetch of the lesson goes to a
 /// different URL, and a pool would only blur what the study measures; the load demo
@@ -240,18 +241,22 @@ impl<C: Connect> Fetch for HyperClient<C> {
     }
 }
 
-impl<C: Connect> KeepAlive for HyperClient<C> {
-    type Connection = KeptAlive<C>;
+impl<C: Connect> KeptAliveClient for HyperClient<C> {
+    type Connection = KeptAliveConnection<C>;
 
     fn name(&self) -> &'static str {
         "hyper"
     }
 
-    async fn open(&self, url: &Url) -> Result<KeptAlive<C>, FetchError> {
+    async fn open(&self, url: &Url) -> Result<KeptAliveConnection<C>, FetchError> {
         let max_body = self.options.max_body;
         Ok(match self.connect(url).await? {
-            Stream::Plain(io) => KeptAlive::Plain(Kept::handshake(io, max_body).await?),
-            Stream::Tls(io) => KeptAlive::Tls(Kept::handshake(io, max_body).await?),
+            Stream::Plain(io) => {
+                KeptAliveConnection::Plain(KeptAliveStream::handshake(io, max_body).await?)
+            }
+            Stream::Tls(io) => {
+                KeptAliveConnection::Tls(KeptAliveStream::handshake(io, max_body).await?)
+            }
         })
     }
 }
@@ -259,31 +264,31 @@ impl<C: Connect> KeepAlive for HyperClient<C> {
 /// One HTTP/1.1 connection that hyper keeps open for request after request: the load
 /// demo's. Its connection future is polled beside each exchange, as a fetch's is, and
 /// rests between two.
-pub enum KeptAlive<C: Connect> {
+pub enum KeptAliveConnection<C: Connect> {
     /// Over plain TCP.
-    Plain(Kept<C::Io>),
+    Plain(KeptAliveStream<C::Io>),
     /// Over TLS.
-    Tls(Kept<C::TlsIo>),
+    Tls(KeptAliveStream<C::TlsIo>),
 }
 
-impl<C: Connect> Connection for KeptAlive<C> {
+impl<C: Connect> Connection for KeptAliveConnection<C> {
     async fn send(&mut self, url: &Url) -> Result<Fetched, FetchError> {
         match self {
-            KeptAlive::Plain(kept) => kept.send(url).await,
-            KeptAlive::Tls(kept) => kept.send(url).await,
+            KeptAliveConnection::Plain(kept) => kept.send(url).await,
+            KeptAliveConnection::Tls(kept) => kept.send(url).await,
         }
     }
 
     fn is_open(&self) -> bool {
         match self {
-            KeptAlive::Plain(kept) => kept.open,
-            KeptAlive::Tls(kept) => kept.open,
+            KeptAliveConnection::Plain(kept) => kept.open,
+            KeptAliveConnection::Tls(kept) => kept.open,
         }
     }
 }
 
 /// hyper's two halves of a kept-alive connection over `I`.
-pub struct Kept<I: hyper::rt::Read + hyper::rt::Write + Unpin> {
+pub struct KeptAliveStream<I: hyper::rt::Read + hyper::rt::Write + Unpin> {
     sender: http1::SendRequest<Empty<Bytes>>,
     connection: Pin<Box<http1::Connection<I, Empty<Bytes>>>>,
     /// Whether it may carry another request.
@@ -294,11 +299,11 @@ pub struct Kept<I: hyper::rt::Read + hyper::rt::Write + Unpin> {
     last: Option<(Url, Request<Empty<Bytes>>)>,
 }
 
-impl<I: hyper::rt::Read + hyper::rt::Write + Unpin> Kept<I> {
+impl<I: hyper::rt::Read + hyper::rt::Write + Unpin> KeptAliveStream<I> {
     /// hyper's handshake over `io` (for HTTP/1.1, nothing goes on the wire).
     async fn handshake(io: I, max_body: u64) -> Result<Self, FetchError> {
         let (sender, connection) = http1::handshake(io).await.map_err(http_error)?;
-        Ok(Kept {
+        Ok(KeptAliveStream {
             sender,
             connection: Box::pin(connection),
             open: true,
@@ -319,7 +324,7 @@ impl<I: hyper::rt::Read + hyper::rt::Write + Unpin> Kept<I> {
                 request
             }
         };
-        let Kept {
+        let KeptAliveStream {
             sender,
             connection,
             open,

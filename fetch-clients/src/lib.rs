@@ -4,7 +4,7 @@
 //! - [`HyperClient`]: hyper 1.x over the runtime's own `TcpStream` (and rustls for https),
 //!   which the runtime crate opens and adapts through [`Connect`]. All of its socket I/O
 //!   goes through the runtime under study. It also keeps connections alive for the load
-//!   demo ([`KeptAlive`]).
+//!   demo ([`KeptAliveConnection`]).
 //! - [`IsahcClient`]: isahc 2.x, curl on isahc's own agent thread. The runtime only awaits
 //!   completions; its reactor does none of the socket I/O.
 //! - [`SurfClient`]: surf 2.3 over http-client's h1 client, on async-std's sockets, hence
@@ -22,6 +22,6 @@ pub mod surf;
 pub mod tls;
 
 pub use error::BuildError;
-pub use hyper::{Connect, HyperClient, KeptAlive};
+pub use hyper::{Connect, HyperClient, KeptAliveConnection};
 pub use isahc::IsahcClient;
 pub use surf::SurfClient;

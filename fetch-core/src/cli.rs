@@ -30,18 +30,18 @@ use crate::fetch::parse_url;
                   could not start."
 )]
 pub struct Cli {
-    /// A demo to play instead of the lesson.
+    /// A demo to play instead of the lesson; `None` plays the lesson.
     #[command(subcommand)]
-    pub demo: Option<Demo>,
+    pub subcommand: Option<Command>,
 
     /// The lesson's flags, when no subcommand is given.
     #[command(flatten)]
     pub lesson: LessonArgs,
 }
 
-/// The demos besides the lesson, the same in every runtime binary.
+/// The subcommands: the demos besides the lesson, the same in every runtime binary.
 #[derive(Debug, Clone, Subcommand)]
-pub enum Demo {
+pub enum Command {
     /// Only the sleep demo: gather(mysleep(1), mysleep(0.5), mysleep(1.5)).
     Sleep(OutputArgs),
     /// Starvation: victim tasks tick a 10 ms timer while a hog keeps the thread for 500 ms,
@@ -250,12 +250,12 @@ pub struct ReactiveArgs {
 impl Cli {
     /// How the run reports: JSON or text, and the trace file, if any.
     pub fn output(&self) -> &OutputArgs {
-        match &self.demo {
+        match &self.subcommand {
             None => &self.lesson.output,
-            Some(Demo::Sleep(output) | Demo::Starve(output)) => output,
-            Some(Demo::Reactive(args)) => &args.output,
-            Some(Demo::Scale(args)) => &args.output,
-            Some(Demo::Load(args)) => &args.output,
+            Some(Command::Sleep(output) | Command::Starve(output)) => output,
+            Some(Command::Reactive(args)) => &args.output,
+            Some(Command::Scale(args)) => &args.output,
+            Some(Command::Load(args)) => &args.output,
         }
     }
 
@@ -392,7 +392,7 @@ fn parse_rate(text: &str) -> Result<f64, String> {
 /// reported on its line), but refuses a subcommand's name: after a lesson flag it would
 /// otherwise be taken for a URL.
 fn parse_lesson_url(text: &str) -> Result<String, String> {
-    if Demo::has_subcommand(text) {
+    if Command::has_subcommand(text) {
         return Err(format!(
             "`{text}` is a subcommand: give it first, before any flag (see `{text} --help`)"
         ));
@@ -469,7 +469,7 @@ mod tests {
     fn each_demo_finds_its_own_flags() {
         let cli = parse(&["scale", "--count", "3", "--gather", "spawn", "--json"]).unwrap();
         assert!(cli.json());
-        let Some(Demo::Scale(args)) = &cli.demo else {
+        let Some(Command::Scale(args)) = &cli.subcommand else {
             panic!("not scale: {cli:?}");
         };
         assert_eq!(args.gather, GatherMode::Spawn);

@@ -27,7 +27,7 @@ pub trait Fetch {
 /// An HTTP client that keeps its connections open, for the load demo: it opens one, then
 /// sends requests on it one after the other (HTTP/1.1 keep-alive).
 #[allow(async_fn_in_trait)]
-pub trait KeepAlive {
+pub trait KeptAliveClient {
     /// One open connection.
     type Connection: Connection;
 
@@ -38,7 +38,7 @@ pub trait KeepAlive {
     async fn open(&self, url: &Url) -> Result<Self::Connection, FetchError>;
 }
 
-/// A connection that a [`KeepAlive`] client opened.
+/// A connection that a [`KeptAliveClient`] client opened.
 #[allow(async_fn_in_trait)]
 pub trait Connection {
     /// Sends a GET of `url` on this connection and reads the whole answer. As with

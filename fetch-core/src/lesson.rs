@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::census::{Census, current_tid};
 use crate::cli::GatherMode;
 use crate::fetch::Fetch;
-use crate::limits::{OpenFiles, open_files};
+use crate::open_files::{OpenFiles, open_files};
 use crate::report::{DemoReport, Failures, FetchReport, Live};
 use crate::runtime::Runtime;
 use crate::session::{PhaseReport, Session, concurrent, sequential};

@@ -8,7 +8,7 @@
 //! - at the bottom, what every demo shares: [`fetch::Fetch`], the trait every HTTP client
 //!   implements, and [`fetch::FetchError`]; [`runtime::Runtime`], the little a runtime crate
 //!   must provide; [`seed`], the seed's documents; [`census`], the process's OS threads;
-//!   [`limits`], the open-files limit; [`report`], the live printer, the record of one fetch
+//!   [`open_files`], the open-files limit; [`report`], the live printer, the record of one fetch
 //!   and the exit code; [`cli`], the flags, defined once; [`trace`], the timeline of polls
 //!   and wakes (`--trace`);
 //! - [`session`], one fetch under its timeout, and the concurrent and sequential phases
@@ -27,8 +27,8 @@ pub mod census;
 pub mod cli;
 pub mod fetch;
 pub mod lesson;
-pub mod limits;
 pub mod load;
+pub mod open_files;
 pub mod reactive;
 pub mod report;
 pub mod run_report;
@@ -45,10 +45,10 @@ pub mod trace;
 mod testing;
 
 pub use cli::{
-    Cli, ClientKind, ClientOptions, Demo, FetchArgs, GatherMode, Limits, LoadArgs, ReactiveArgs,
+    Cli, ClientKind, ClientOptions, Command, FetchArgs, GatherMode, Limits, LoadArgs, ReactiveArgs,
     ScaleArgs,
 };
-pub use fetch::{Connection, Fetch, FetchError, Fetched, KeepAlive, TlsProblem, parse_url};
+pub use fetch::{Connection, Fetch, FetchError, Fetched, KeptAliveClient, TlsProblem, parse_url};
 pub use run_report::RunReport;
 pub use runtime::{Reactive, Runtime};
 pub use seed::{LESSON_LATENCY, SEED_PATHS, seed_urls};

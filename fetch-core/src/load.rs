@@ -26,8 +26,8 @@ use url::Url;
 
 use crate::census::{process_cpu, process_status};
 use crate::cli::LoadArgs;
-use crate::fetch::{Connection, FetchError, Fetched, KeepAlive};
-use crate::limits::{OpenFiles, open_files};
+use crate::fetch::{Connection, FetchError, Fetched, KeptAliveClient};
+use crate::open_files::{OpenFiles, open_files};
 use crate::report::{DemoReport, Failures, Live, Progress, millis_since};
 use crate::runtime::Runtime;
 use crate::session::check_status;
@@ -181,7 +181,7 @@ struct Tally {
 
 /// Sends `args.requests` requests for `url` on `args.connections` connections of
 /// `client`'s, on one thread, and reports on them.
-pub async fn demo<R: Runtime, K: KeepAlive + 'static>(
+pub async fn demo<R: Runtime, K: KeptAliveClient + 'static>(
     runtime: R,
     client: K,
     args: &LoadArgs,
@@ -279,7 +279,7 @@ pub async fn demo<R: Runtime, K: KeepAlive + 'static>(
 
 /// One connection's share of the run: its requests, one after the other, on a connection
 /// it opens and opens again whenever the last one cannot carry the next request.
-async fn connection<R: Runtime, K: KeepAlive>(load: Rc<Load<R, K>>, first: u64) {
+async fn connection<R: Runtime, K: KeptAliveClient>(load: Rc<Load<R, K>>, first: u64) {
     let mut open: Option<K::Connection> = None;
     let mut scheduled = first;
     loop {
@@ -329,7 +329,7 @@ async fn connection<R: Runtime, K: KeepAlive>(load: Rc<Load<R, K>>, first: u64) 
 }
 
 /// One request on `open`, which is opened first if there is none or the server closed it.
-async fn exchange<R: Runtime, K: KeepAlive>(
+async fn exchange<R: Runtime, K: KeptAliveClient>(
     load: &Load<R, K>,
     open: &mut Option<K::Connection>,
 ) -> Result<Fetched, FetchError> {

@@ -2,7 +2,7 @@
 //! record of one fetch, and how a finished report becomes an exit code.
 //!
 //! Each demo owns its report type and how it prints (`lesson`, `sleep`, `starve`,
-//! `reactive`, `scale`); this module imports none of them. A demo's report implements
+//! `reactive`, `scale`, `load`); this module imports none of them. A demo's report implements
 //! [`DemoReport`], and [`finish`] does the rest the same way for all.
 //!
 //! Invariant: every field that holds a timing or a rate ends in `_ms`, `_us` or

@@ -14,7 +14,7 @@ use url::Url;
 
 use crate::cli::{GatherMode, ScaleArgs};
 use crate::fetch::Fetch;
-use crate::limits::{OpenFiles, open_files};
+use crate::open_files::{OpenFiles, open_files};
 use crate::report::{DemoReport, Failures, FetchReport, Live, Progress, millis_since};
 use crate::runtime::Runtime;
 use crate::session::{Session, Target, fetch_one};

@@ -8,7 +8,15 @@ use std::path::{Path, PathBuf};
 const LAYERS: [&[&str]; 4] = [
     // What every demo shares.
     &[
-        "census", "cli", "fetch", "limits", "report", "runtime", "seed", "timeout", "trace",
+        "census",
+        "cli",
+        "fetch",
+        "open_files",
+        "report",
+        "runtime",
+        "seed",
+        "timeout",
+        "trace",
     ],
     // One fetch under its timeout, and the phases that gather fetches.
     &["session"],

@@ -12,7 +12,7 @@ use futures::StreamExt;
 use futures::future::{LocalBoxFuture, join_all};
 
 use fetch_core::report::Live;
-use fetch_core::{Cli, Demo, RunReport, Runtime};
+use fetch_core::{Cli, Command, RunReport, Runtime};
 
 pub mod executor;
 
@@ -40,11 +40,11 @@ fn play(cli: &Cli, live: Live) -> anyhow::Result<RunReport> {
         executor: Executor::default(),
     };
     let runtime = minimal.clone();
-    match &cli.demo {
-        Some(Demo::Sleep(_)) => Ok(minimal.executor.block_on(async move {
+    match &cli.subcommand {
+        Some(Command::Sleep(_)) => Ok(minimal.executor.block_on(async move {
             RunReport::Sleep(fetch_core::sleep::demo(&runtime, live).await)
         })),
-        Some(Demo::Starve(_)) => Ok(minimal.executor.block_on(async move {
+        Some(Command::Starve(_)) => Ok(minimal.executor.block_on(async move {
             RunReport::Starve(fetch_core::starve::demo(&runtime, live).await)
         })),
         _ => bail!(

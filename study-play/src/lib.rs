@@ -17,8 +17,8 @@ use url::Url;
 use fetch_clients::{BuildError, Connect, HyperClient};
 use fetch_core::report::Live;
 use fetch_core::trace::{self, traced};
-use fetch_core::{Cli, Demo, FetchArgs, Reactive, RunReport};
-use fetch_core::{lesson, limits, load, reactive, scale, sleep, starve};
+use fetch_core::{Cli, Command, FetchArgs, Reactive, RunReport};
+use fetch_core::{lesson, load, open_files, reactive, scale, sleep, starve};
 use fixture_server::Fixture;
 
 mod client;
@@ -72,8 +72,8 @@ impl Play {
         }
         let fixture = fixture_needed(cli)
             .map(|(latency, keep_alive)| match keep_alive {
-                KeepsAlive::Yes => Fixture::start_keep_alive(0, latency),
-                KeepsAlive::No => Fixture::start(0, latency),
+                FixtureConnections::KeptAlive => Fixture::start_keep_alive(0, latency),
+                FixtureConnections::ClosedAfterEachAnswer => Fixture::start(0, latency),
             })
             .transpose()
             .map_err(SetupError::Fixture)?;
@@ -98,11 +98,11 @@ impl Play {
         runtime: R,
     ) -> impl Future<Output = Result<RunReport, SetupError>> + 'static {
         let cli = self.cli.clone();
-        let fixture = self.fixture.as_ref().map(Fixture::base_url);
+        let fixture_url = self.fixture.as_ref().map(Fixture::base_url);
         async move {
             let report = traced(
                 || "the demo".to_owned(),
-                play(runtime, &cli, fixture.as_ref()),
+                play(runtime, &cli, fixture_url.as_ref()),
             );
             let report = report.await?;
             if let Some(path) = cli.trace() {
@@ -117,83 +117,87 @@ impl Play {
     }
 }
 
-/// Whether the fixture server keeps its connections open after an answer.
+/// What the fixture server does with a connection after an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum KeepsAlive {
-    /// Yes: for the load demo, whose connections carry request after request.
-    Yes,
-    /// No: every answer closes its connection, as the lesson's fetches expect.
-    No,
+enum FixtureConnections {
+    /// Keeps it for the next request: for the load demo, whose connections carry request
+    /// after request.
+    KeptAlive,
+    /// Closes it, as the lesson's fetches expect.
+    ClosedAfterEachAnswer,
 }
 
 /// The fixture server a run needs (its latency, and whether it keeps connections alive),
 /// or `None` when it fetches nothing or fetches only from servers that were named.
-fn fixture_needed(cli: &Cli) -> Option<(Duration, KeepsAlive)> {
+fn fixture_needed(cli: &Cli) -> Option<(Duration, FixtureConnections)> {
     let latency = |ms: Option<u64>| ms.map_or(fetch_core::LESSON_LATENCY, Duration::from_millis);
-    match &cli.demo {
-        None if cli.lesson.urls.is_empty() => {
-            Some((latency(cli.lesson.latency_ms), KeepsAlive::No))
-        }
-        Some(Demo::Reactive(args)) if args.url.is_none() => {
-            Some((latency(args.latency_ms), KeepsAlive::No))
-        }
-        Some(Demo::Scale(args)) if args.base.is_none() && args.count > 0 => {
-            Some((latency(args.latency_ms), KeepsAlive::No))
-        }
+    match &cli.subcommand {
+        None if cli.lesson.urls.is_empty() => Some((
+            latency(cli.lesson.latency_ms),
+            FixtureConnections::ClosedAfterEachAnswer,
+        )),
+        Some(Command::Reactive(args)) if args.url.is_none() => Some((
+            latency(args.latency_ms),
+            FixtureConnections::ClosedAfterEachAnswer,
+        )),
+        Some(Command::Scale(args)) if args.base.is_none() && args.count > 0 => Some((
+            latency(args.latency_ms),
+            FixtureConnections::ClosedAfterEachAnswer,
+        )),
         // Under load, the server answers at once unless told otherwise.
-        Some(Demo::Load(args)) if args.url.is_none() => {
+        Some(Command::Load(args)) if args.url.is_none() => {
             let latency = Duration::from_millis(args.latency_ms.unwrap_or(0));
-            Some((latency, KeepsAlive::Yes))
+            Some((latency, FixtureConnections::KeptAlive))
         }
         _ => None,
     }
 }
 
-/// Plays the demo `cli` names on `runtime`; `fixture` is the base URL of the fixture
+/// Plays the demo `cli` names on `runtime`; `fixture_url` is the base URL of the fixture
 /// server [`Play::prepare`] started, if it did: the demo then fetches from it.
 async fn play<R: Connect + Reactive>(
     runtime: R,
     cli: &Cli,
-    fixture: Option<&Url>,
+    fixture_url: Option<&Url>,
 ) -> Result<RunReport, SetupError> {
     let live = Live { quiet: cli.json() };
     let client =
         |fetch: &FetchArgs| Client::choose(fetch.client, runtime.clone(), &fetch.client_options());
-    Ok(match &cli.demo {
+    Ok(match &cli.subcommand {
         None => {
             let args = &cli.lesson;
-            let urls = fixture.map_or_else(|| args.urls.clone(), fetch_core::seed_urls);
+            let urls = fixture_url.map_or_else(|| args.urls.clone(), fetch_core::seed_urls);
             let client = client(&args.fetch)?;
             let timeout = args.fetch.limits.timeout;
             let report = lesson::demo(runtime, client, &urls, args.gather, timeout, live);
             RunReport::Lesson(report.await)
         }
-        Some(Demo::Sleep(_)) => RunReport::Sleep(sleep::demo(&runtime, live).await),
-        Some(Demo::Starve(_)) => RunReport::Starve(starve::demo(&runtime, live).await),
-        Some(Demo::Scale(args)) => {
+        Some(Command::Sleep(_)) => RunReport::Sleep(sleep::demo(&runtime, live).await),
+        Some(Command::Starve(_)) => RunReport::Starve(starve::demo(&runtime, live).await),
+        Some(Command::Scale(args)) => {
             // Each fetch in flight holds a socket, and one more in the fixture if it runs in
             // this process: refuse now, with the numbers, rather than fail with EMFILE.
             let in_flight = args
                 .concurrency
                 .map_or(args.count as u64, |k| k.min(args.count as u64));
-            let sockets = in_flight * if fixture.is_some() { 2 } else { 1 };
+            let sockets = in_flight * if fixture_url.is_some() { 2 } else { 1 };
             let what = format!("scale --count {}", args.count);
-            limits::open_files()
+            open_files::open_files()
                 .check(sockets, &what)
                 .map_err(SetupError::TooFewFiles)?;
             let client = client(&args.fetch)?;
             // Neither is there with --count 0: nothing is fetched then.
-            let base = fixture.or(args.base.as_ref());
+            let base = fixture_url.or(args.base.as_ref());
             RunReport::Scale(scale::demo(runtime, client, args, base, live).await)
         }
-        Some(Demo::Load(args)) => {
+        Some(Command::Load(args)) => {
             // Each connection holds a socket, and one more in the fixture if it runs here.
-            let sockets = args.connections * if fixture.is_some() { 2 } else { 1 };
+            let sockets = args.connections * if fixture_url.is_some() { 2 } else { 1 };
             let what = format!("load --connections {}", args.connections);
-            limits::open_files()
+            open_files::open_files()
                 .check(sockets, &what)
                 .map_err(SetupError::TooFewFiles)?;
-            let url = match (fixture, &args.url) {
+            let url = match (fixture_url, &args.url) {
                 (Some(base), _) => base.join("/doc/1").unwrap_or_else(|_| base.clone()),
                 (None, Some(url)) => url.clone(),
                 // The flags make a fixture start whenever no URL is given.
@@ -202,8 +206,8 @@ async fn play<R: Connect + Reactive>(
             let client = HyperClient::new(runtime.clone(), &args.limits.client_options())?;
             RunReport::Load(load::demo(runtime, client, args, url, live).await)
         }
-        Some(Demo::Reactive(args)) => {
-            let url = match (fixture, &args.url) {
+        Some(Command::Reactive(args)) => {
+            let url = match (fixture_url, &args.url) {
                 (Some(base), _) => fetch_core::seed_urls(base)
                     .into_iter()
                     .next()
@@ -235,9 +239,15 @@ mod tests {
     #[test]
     fn a_fixture_starts_only_for_a_demo_that_fetches_from_no_named_server() {
         let needed = |args: &[&str]| fixture_needed(&parse(args));
-        let lesson = Some((fetch_core::LESSON_LATENCY, KeepsAlive::No));
+        let lesson = Some((
+            fetch_core::LESSON_LATENCY,
+            FixtureConnections::ClosedAfterEachAnswer,
+        ));
         assert_eq!(needed(&[]), lesson);
-        let fast = Some((Duration::from_millis(20), KeepsAlive::No));
+        let fast = Some((
+            Duration::from_millis(20),
+            FixtureConnections::ClosedAfterEachAnswer,
+        ));
         assert_eq!(needed(&["--latency-ms", "20"]), fast);
         assert_eq!(needed(&["http://127.0.0.1:1/"]), None);
         assert_eq!(needed(&["sleep"]), None);
@@ -250,7 +260,10 @@ mod tests {
         );
         assert_eq!(needed(&["reactive"]), lesson);
         assert_eq!(needed(&["reactive", "http://127.0.0.1:1/"]), None);
-        assert_eq!(needed(&["load"]), Some((Duration::ZERO, KeepsAlive::Yes)));
+        assert_eq!(
+            needed(&["load"]),
+            Some((Duration::ZERO, FixtureConnections::KeptAlive))
+        );
         assert_eq!(needed(&["load", "http://127.0.0.1:1/"]), None);
     }
 }

@@ -123,7 +123,7 @@ fn run(args: &Args) -> anyhow::Result<ScaleReport> {
         sleeps: 0,
         each_sleep_ms: 0,
         sleep_ms: 0.0,
-        open_files: fetch_core::limits::open_files(),
+        open_files: fetch_core::open_files::open_files(),
     };
     if !args.json {
         println!(
