@@ -16,6 +16,23 @@ pub enum BuildError {
     /// The TLS library refused its configuration.
     #[error("cannot set up TLS: {0}")]
     Tls(String),
+    /// `--io-adapter study` with a client that is not hyper, which has no adapter to choose.
+    #[error(
+        "--io-adapter study is hyper's socket adapter, and --client {client} does its I/O \
+         without one: use --client hyper, or leave --io-adapter out"
+    )]
+    AdapterWithoutHyper {
+        /// The client's name.
+        client: &'static str,
+    },
+    /// `--io-adapter study` on a runtime that has no study adapter.
+    #[error("--io-adapter study: {runtime} has no study adapter yet ({why})")]
+    NoStudyAdapter {
+        /// The runtime's name.
+        runtime: &'static str,
+        /// Why, and what to use.
+        why: &'static str,
+    },
     /// The client library refused its configuration.
     #[error("cannot build the {client} client: {reason}")]
     Client {

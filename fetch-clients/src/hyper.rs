@@ -26,7 +26,8 @@ use url::{Host, Url};
 use fetch_core::fetch::error_chain;
 use fetch_core::timeout::with_timeout;
 use fetch_core::{
-    ClientOptions, Connection, Fetch, FetchError, Fetched, KeptAliveClient, Runtime, TlsProblem,
+    ClientOptions, Connection, Fetch, FetchError, Fetched, IoAdapter, KeptAliveClient, Runtime,
+    TlsProblem,
 };
 
 use crate::body::check_announced;
@@ -45,11 +46,16 @@ pub trait Connect: Runtime {
     /// The runtime's TCP stream under rustls, adapted to hyper's I/O traits.
     type TlsIo: hyper::rt::Read + hyper::rt::Write + Unpin;
 
+    /// Why the runtime has no study adapter (`--io-adapter study` is then refused), or
+    /// `None` when it has one.
+    const NO_STUDY_ADAPTER: Option<&'static str> = None;
+
     /// Resolves `host` to socket addresses, with the runtime's own resolver.
     async fn resolve(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>>;
 
-    /// Opens a TCP connection to `addr` on the runtime's reactor.
-    async fn connect(&self, addr: SocketAddr) -> io::Result<Self::Io>;
+    /// Opens a TCP connection to `addr` on the runtime's reactor, under hyper's I/O adapter
+    /// `adapter` (`--io-adapter`).
+    async fn connect(&self, addr: SocketAddr, adapter: IoAdapter) -> io::Result<Self::Io>;
 
     /// Opens a TCP connection to `addr`, then runs the TLS handshake for `name` over it.
     async fn connect_tls(
@@ -90,6 +96,12 @@ const CONNECTS_AT_ONCE: usize = 256;
 impl<C: Connect> HyperClient<C> {
     /// A client that opens its connections with `connector`.
     pub fn new(connector: C, options: &ClientOptions) -> Result<Self, BuildError> {
+        if let (IoAdapter::Study, Some(why)) = (options.io_adapter, C::NO_STUDY_ADAPTER) {
+            return Err(BuildError::NoStudyAdapter {
+                runtime: connector.name(),
+                why,
+            });
+        }
         Ok(HyperClient {
             connector,
             tls: crate::tls::rustls_config(options.ca_cert.as_deref())?,
@@ -216,7 +228,8 @@ impl<C: Connect> HyperClient<C> {
             };
             self.first_connection(url, connect).await.map(Stream::Tls)
         } else {
-            let connect = |addr| self.connector.connect(addr);
+            let adapter = self.options.io_adapter;
+            let connect = |addr| self.connector.connect(addr, adapter);
             self.first_connection(url, connect).await.map(Stream::Plain)
         }
     }

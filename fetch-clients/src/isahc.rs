@@ -15,7 +15,7 @@ use isahc::{HttpClient, Request};
 use url::Url;
 
 use fetch_core::fetch::error_chain;
-use fetch_core::{ClientOptions, Fetch, FetchError, Fetched, TlsProblem};
+use fetch_core::{ClientOptions, Fetch, FetchError, Fetched, IoAdapter, TlsProblem};
 
 use crate::body::read_capped;
 use crate::error::BuildError;
@@ -51,6 +51,9 @@ impl IsahcClient {
     /// only: set on the client, it costs about 150 KB per request, plain http included
     /// (201 MB against 50 MB of peak RSS for 1,000 http fetches at once; docs/RELIABILITY.md).
     pub fn new(options: &ClientOptions) -> Result<Self, BuildError> {
+        if options.io_adapter == IoAdapter::Study {
+            return Err(BuildError::AdapterWithoutHyper { client: "isahc" });
+        }
         let mut trust = webpki_root_certs::TLS_SERVER_ROOT_CERTS
             .iter()
             .fold(TrustStore::builder(), |store, der| {

@@ -4,7 +4,8 @@
 //! - [`HyperClient`]: hyper 1.x over the runtime's own `TcpStream` (and rustls for https),
 //!   which the runtime crate opens and adapts through [`Connect`]. All of its socket I/O
 //!   goes through the runtime under study. It also keeps connections alive for the load
-//!   demo ([`KeptAliveConnection`]).
+//!   demo ([`KeptAliveConnection`]). On async-io's runtimes, `--io-adapter study` gives it
+//!   the study's own socket adapter, [`AsyncIoStream`].
 //! - [`IsahcClient`]: isahc 2.x, curl on isahc's own agent thread. The runtime only awaits
 //!   completions; its reactor does none of the socket I/O.
 //! - [`SurfClient`]: surf 2.3 over http-client's h1 client, on async-std's sockets, hence
@@ -14,6 +15,7 @@
 //! holds only the clients. It is apart from fetch-core because hyper depends on tokio (its
 //! `sync` module, no runtime), and fetch-core must depend on no tokio at all.
 
+pub mod async_io_stream;
 mod body;
 pub mod error;
 pub mod hyper;
@@ -21,6 +23,7 @@ pub mod isahc;
 pub mod surf;
 pub mod tls;
 
+pub use async_io_stream::{AsyncIoStream, ChosenIo};
 pub use error::BuildError;
 pub use hyper::{Connect, HyperClient, KeptAliveConnection};
 pub use isahc::IsahcClient;

@@ -18,7 +18,7 @@ use http_client::h1::H1Client;
 use rustls_018 as rustls;
 use url::Url;
 
-use fetch_core::{ClientOptions, Fetch, FetchError, Fetched, TlsProblem};
+use fetch_core::{ClientOptions, Fetch, FetchError, Fetched, IoAdapter, TlsProblem};
 
 use crate::body::read_capped;
 use crate::error::BuildError;
@@ -34,6 +34,9 @@ pub struct SurfClient {
 impl SurfClient {
     /// A client that trusts the Mozilla roots and `--ca-cert`'s.
     pub fn new(options: &ClientOptions) -> Result<Self, BuildError> {
+        if options.io_adapter == IoAdapter::Study {
+            return Err(BuildError::AdapterWithoutHyper { client: "surf" });
+        }
         let mut tls = rustls::ClientConfig::new();
         tls.root_store
             .add_server_trust_anchors(&webpki_roots_020::TLS_SERVER_ROOTS);

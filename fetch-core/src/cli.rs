@@ -96,6 +96,42 @@ pub struct FetchArgs {
     /// The client's limits.
     #[command(flatten)]
     pub limits: Limits,
+
+    /// hyper's socket adapter.
+    #[command(flatten)]
+    pub adapter: AdapterArgs,
+}
+
+/// The flag that chooses hyper's I/O adapter.
+#[derive(Debug, Clone, Args)]
+pub struct AdapterArgs {
+    /// hyper's I/O adapter over the runtime's plain TCP sockets: `published`, what a user
+    /// gets from crates.io (smol-hyper's `FuturesIo`, tokio's `TokioIo`, compio's
+    /// `AsyncStream`); `study`, the study's own (fetch-clients' `AsyncIoStream` on async-io's
+    /// runtimes: no zero-filled read buffer, no read it knows will fail; on tokio,
+    /// `TokioIo` itself). hyper only; https keeps the published one.
+    #[arg(long, value_enum, default_value_t = IoAdapter::Published)]
+    pub io_adapter: IoAdapter,
+}
+
+/// hyper's I/O adapter: see `--io-adapter`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum IoAdapter {
+    /// The runtime's published adapter.
+    #[default]
+    Published,
+    /// The study's own.
+    Study,
+}
+
+impl IoAdapter {
+    /// The name the flag takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            IoAdapter::Published => "published",
+            IoAdapter::Study => "study",
+        }
+    }
 }
 
 /// The flags of every demo that fetches: how long a request and a connect may take, how
@@ -206,6 +242,10 @@ pub struct LoadArgs {
     #[command(flatten)]
     pub limits: Limits,
 
+    /// hyper's socket adapter.
+    #[command(flatten)]
+    pub adapter: AdapterArgs,
+
     /// How to report.
     #[command(flatten)]
     pub output: OutputArgs,
@@ -273,17 +313,25 @@ impl Cli {
 impl FetchArgs {
     /// What a client needs to know of the flags.
     pub fn client_options(&self) -> ClientOptions {
-        self.limits.client_options()
+        self.limits.client_options(self.adapter.io_adapter)
+    }
+}
+
+impl LoadArgs {
+    /// What the load demo's hyper client needs to know of the flags.
+    pub fn client_options(&self) -> ClientOptions {
+        self.limits.client_options(self.adapter.io_adapter)
     }
 }
 
 impl Limits {
-    /// What a client needs to know of the flags.
-    pub fn client_options(&self) -> ClientOptions {
+    /// What a client needs to know of the flags, with hyper's adapter `io_adapter`.
+    fn client_options(&self, io_adapter: IoAdapter) -> ClientOptions {
         ClientOptions {
             connect_timeout: self.connect_timeout,
             max_body: self.max_body,
             ca_cert: self.ca_cert.clone(),
+            io_adapter,
         }
     }
 }
@@ -297,6 +345,8 @@ pub struct ClientOptions {
     pub max_body: u64,
     /// A PEM file of extra root certificates to trust.
     pub ca_cert: Option<PathBuf>,
+    /// hyper's I/O adapter over plain TCP (the other clients refuse `study`).
+    pub io_adapter: IoAdapter,
 }
 
 impl Default for ClientOptions {
@@ -307,6 +357,7 @@ impl Default for ClientOptions {
             connect_timeout: Duration::from_secs(10),
             max_body: 100 * 1024 * 1024,
             ca_cert: None,
+            io_adapter: IoAdapter::Published,
         }
     }
 }

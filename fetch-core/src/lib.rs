@@ -45,8 +45,8 @@ pub mod trace;
 mod testing;
 
 pub use cli::{
-    Cli, ClientKind, ClientOptions, Command, FetchArgs, GatherMode, Limits, LoadArgs, ReactiveArgs,
-    ScaleArgs,
+    AdapterArgs, Cli, ClientKind, ClientOptions, Command, FetchArgs, GatherMode, IoAdapter, Limits,
+    LoadArgs, ReactiveArgs, ScaleArgs,
 };
 pub use fetch::{Connection, Fetch, FetchError, Fetched, KeptAliveClient, TlsProblem, parse_url};
 pub use run_report::RunReport;

@@ -6,8 +6,9 @@
 //! [`DemoReport`], and [`finish`] does the rest the same way for all.
 //!
 //! Invariant: every field that holds a timing or a rate ends in `_ms`, `_us` or
-//! `_per_second`, apart from `speedup`, so that a test (or `jq`) can drop them and diff two
-//! runs, or two runtimes.
+//! `_per_second` (apart from `speedup`), or sits in an object whose name does
+//! (`latency_us`), so that a test (or `jq`) can drop them and diff two runs, or two
+//! runtimes.
 
 use std::cell::Cell;
 use std::fmt::Display;

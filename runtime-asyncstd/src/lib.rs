@@ -22,10 +22,10 @@ use futures::future::{LocalBoxFuture, join_all};
 use rustls::pki_types::ServerName;
 use smol_hyper::rt::FuturesIo;
 
-use fetch_clients::Connect;
+use fetch_clients::{AsyncIoStream, ChosenIo, Connect};
 use fetch_core::runtime::Reactive;
 use fetch_core::starve::receive_for;
-use fetch_core::{Cli, RunReport, Runtime};
+use fetch_core::{Cli, IoAdapter, RunReport, Runtime};
 use study_play::Play;
 
 /// Plays the lesson, or the demo the command line names, on one thread, and returns its
@@ -98,7 +98,7 @@ impl Runtime for AsyncStd {
 }
 
 impl Connect for AsyncStd {
-    type Io = FuturesIo<async_std::net::TcpStream>;
+    type Io = ChosenIo<FuturesIo<async_std::net::TcpStream>>;
     type TlsIo = FuturesIo<futures_rustls::client::TlsStream<async_std::net::TcpStream>>;
 
     async fn resolve(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
@@ -107,9 +107,14 @@ impl Connect for AsyncStd {
         Ok((host, port).to_socket_addrs().await?.collect())
     }
 
-    async fn connect(&self, addr: SocketAddr) -> io::Result<Self::Io> {
-        let stream = async_std::net::TcpStream::connect(addr).await?;
-        Ok(FuturesIo::new(stream))
+    async fn connect(&self, addr: SocketAddr, adapter: IoAdapter) -> io::Result<Self::Io> {
+        Ok(match adapter {
+            IoAdapter::Published => ChosenIo::Published(FuturesIo::new(
+                async_std::net::TcpStream::connect(addr).await?,
+            )),
+            // The same async-io socket, adapted by the study: fetch-clients' AsyncIoStream.
+            IoAdapter::Study => ChosenIo::Study(AsyncIoStream::connect(addr).await?),
+        })
     }
 
     async fn connect_tls(

@@ -40,7 +40,7 @@ use smol_hyper::rt::FuturesIo;
 use fetch_clients::Connect;
 use fetch_core::runtime::Reactive;
 use fetch_core::starve::receive_for;
-use fetch_core::{Cli, RunReport, Runtime};
+use fetch_core::{Cli, IoAdapter, RunReport, Runtime};
 use study_play::Play;
 
 /// Plays the lesson, or the demo the command line names, on one thread, and returns its
@@ -146,12 +146,18 @@ impl Connect for Compio {
     type Io = FuturesIo<Stream>;
     type TlsIo = FuturesIo<futures_rustls::client::TlsStream<Stream>>;
 
+    const NO_STUDY_ADAPTER: Option<&'static str> = Some(
+        "hyper over compio's own buffers, without AsyncStream's copies, is not written; \
+         use --io-adapter published",
+    );
+
     async fn resolve(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
         // The OS resolver blocks, so compio runs it on its blocking pool.
         Ok((host, port).to_socket_addrs_async().await?.collect())
     }
 
-    async fn connect(&self, addr: SocketAddr) -> io::Result<Self::Io> {
+    async fn connect(&self, addr: SocketAddr, _adapter: IoAdapter) -> io::Result<Self::Io> {
+        // `--io-adapter study` is refused before any connect: see `NO_STUDY_ADAPTER`.
         let stream = compio::net::TcpStream::connect(addr).await?;
         Ok(FuturesIo::new(Box::pin(AsyncStream::with_capacity(
             ADAPTER_BUFFER,

@@ -24,7 +24,7 @@ use rustls::pki_types::ServerName;
 use fetch_clients::Connect;
 use fetch_core::runtime::Reactive;
 use fetch_core::starve::receive_for;
-use fetch_core::{Cli, RunReport, Runtime};
+use fetch_core::{Cli, IoAdapter, RunReport, Runtime};
 use study_play::Play;
 
 /// Plays the lesson, or the demo the command line names, on one thread, and returns its
@@ -144,7 +144,10 @@ impl Connect for Tokio {
         Ok(tokio::net::lookup_host((host, port)).await?.collect())
     }
 
-    async fn connect(&self, addr: SocketAddr) -> io::Result<Self::Io> {
+    async fn connect(&self, addr: SocketAddr, _adapter: IoAdapter) -> io::Result<Self::Io> {
+        // The published adapter is the study's too: `TokioIo` hands hyper's uninitialized
+        // buffer to tokio's read, and tokio reads only after readiness, clearing it after a
+        // short read. `--io-adapter study` changes nothing here.
         let stream = tokio::net::TcpStream::connect(addr).await?;
         Ok(TokioIo::new(stream))
     }

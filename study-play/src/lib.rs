@@ -203,7 +203,7 @@ async fn play<R: Connect + Reactive>(
                 // The flags make a fixture start whenever no URL is given.
                 (None, None) => return Err(SetupError::NoServer),
             };
-            let client = HyperClient::new(runtime.clone(), &args.limits.client_options())?;
+            let client = HyperClient::new(runtime.clone(), &args.client_options())?;
             RunReport::Load(load::demo(runtime, client, args, url, live).await)
         }
         Some(Command::Reactive(args)) => {
