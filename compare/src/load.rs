@@ -124,6 +124,14 @@ pub(crate) fn measure(
                 ));
                 let row = run_runtime(runtime, binary, server, k, plan.requests, None)?;
                 results.rows.push(row);
+                progress(&format!(
+                    "load: {runtime} with the study's adapter, {k} connections, {}",
+                    server.name
+                ));
+                match run_runtime_with_study_adapter(runtime, binary, server, k, plan.requests) {
+                    Ok(row) => results.rows.push(row),
+                    Err(refused) => results.notes.push(format!("load: {refused:#}")),
+                }
             }
             if wrk {
                 progress(&format!("load: wrk, {k} connections, {}", server.name));
@@ -183,7 +191,43 @@ pub(crate) fn measure(
     Ok(results)
 }
 
-/// One run of a runtime's `load` demo.
+/// The suffix of a row whose runtime ran with `--io-adapter study`.
+pub(crate) const STUDY_ADAPTER: &str = " (study)";
+
+/// One closed-loop run of a runtime's `load` demo with `--io-adapter study`, in a row of
+/// its own (`smol (study)`); an error where the runtime refuses it, with its reason.
+fn run_runtime_with_study_adapter(
+    runtime: &str,
+    binary: &Path,
+    server: &LoadServer,
+    connections: u64,
+    requests: u64,
+) -> anyhow::Result<LoadRow> {
+    let refused = Command::new(binary)
+        .args(["load", "--io-adapter=study", "--requests=1", &server.url])
+        .output()
+        .context("cannot run it")?;
+    if !refused.status.success() {
+        let said = String::from_utf8_lossy(&refused.stderr);
+        anyhow::bail!(
+            "no study-adapter row for {runtime}: {}",
+            said.trim().trim_start_matches("error: ")
+        );
+    }
+    let mut row = run(
+        runtime,
+        binary,
+        server,
+        connections,
+        requests,
+        None,
+        "study",
+    )?;
+    row.client.push_str(STUDY_ADAPTER);
+    Ok(row)
+}
+
+/// One run of a runtime's `load` demo, with its published adapter.
 fn run_runtime(
     runtime: &str,
     binary: &Path,
@@ -192,11 +236,33 @@ fn run_runtime(
     requests: u64,
     rate: Option<f64>,
 ) -> anyhow::Result<LoadRow> {
+    run(
+        runtime,
+        binary,
+        server,
+        connections,
+        requests,
+        rate,
+        "published",
+    )
+}
+
+/// One run of a runtime's `load` demo with `--io-adapter adapter`.
+fn run(
+    runtime: &str,
+    binary: &Path,
+    server: &LoadServer,
+    connections: u64,
+    requests: u64,
+    rate: Option<f64>,
+    adapter: &str,
+) -> anyhow::Result<LoadRow> {
     let mut args = vec![
         "load".to_owned(),
         "--json".to_owned(),
         format!("--connections={connections}"),
         format!("--requests={requests}"),
+        format!("--io-adapter={adapter}"),
         server.url.clone(),
     ];
     if let Some(rate) = rate {

@@ -114,6 +114,15 @@ pub struct AdapterArgs {
     pub io_adapter: IoAdapter,
 }
 
+/// How the load demo keeps each request's timeout: see `--timeout-check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TimeoutCheck {
+    /// One task looks at every connection's deadline each tick: no timer per request.
+    Sweep,
+    /// A timer per request.
+    Timer,
+}
+
 /// hyper's I/O adapter: see `--io-adapter`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum IoAdapter {
@@ -241,6 +250,13 @@ pub struct LoadArgs {
     /// The client's limits: `--timeout` bounds each request, connecting included.
     #[command(flatten)]
     pub limits: Limits,
+
+    /// How each request's --timeout is kept: `sweep`, as wrk keeps it, arms no timer per
+    /// request (one task looks at every connection's deadline ten times per timeout, so a
+    /// request ends between one timeout and 1.1); `timer`, a timer per request on the
+    /// runtime, as many real clients set one.
+    #[arg(long, value_enum, default_value_t = TimeoutCheck::Sweep)]
+    pub timeout_check: TimeoutCheck,
 
     /// hyper's socket adapter.
     #[command(flatten)]

@@ -38,6 +38,7 @@ pub mod seed;
 pub mod session;
 pub mod sleep;
 pub mod starve;
+pub mod sweep;
 pub mod timeout;
 pub mod trace;
 
@@ -46,7 +47,7 @@ mod testing;
 
 pub use cli::{
     AdapterArgs, Cli, ClientKind, ClientOptions, Command, FetchArgs, GatherMode, IoAdapter, Limits,
-    LoadArgs, ReactiveArgs, ScaleArgs,
+    LoadArgs, ReactiveArgs, ScaleArgs, TimeoutCheck,
 };
 pub use fetch::{Connection, Fetch, FetchError, Fetched, KeptAliveClient, TlsProblem, parse_url};
 pub use run_report::RunReport;

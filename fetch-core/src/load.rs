@@ -16,21 +16,23 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::pin::pin;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use futures::future::join_all;
+use futures::future::{join_all, select};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::census::{process_cpu, process_status};
-use crate::cli::LoadArgs;
+use crate::cli::{LoadArgs, TimeoutCheck};
 use crate::fetch::{Connection, FetchError, Fetched, KeptAliveClient};
 use crate::open_files::{OpenFiles, open_files};
 use crate::report::{DemoReport, Failures, Live, Progress, millis_since};
 use crate::runtime::Runtime;
 use crate::session::check_status;
+use crate::sweep::Deadlines;
 use crate::timeout::with_timeout;
 use crate::trace::traced;
 
@@ -52,6 +54,10 @@ pub struct LoadReport {
     pub runtime: String,
     /// The HTTP client (hyper, on the runtime's own sockets).
     pub client: String,
+    /// hyper's socket adapter: `published` or `study` (`--io-adapter`).
+    pub io_adapter: String,
+    /// How each request's timeout was kept: `sweep` or `timer` (`--timeout-check`).
+    pub timeout_check: String,
     /// The URL requested.
     pub url: String,
     /// How many connections were kept alive at once (K).
@@ -156,6 +162,8 @@ struct Load<R, K> {
     client: K,
     url: Url,
     timeout: Duration,
+    /// Each connection's deadline, when `--timeout-check sweep` keeps them.
+    deadlines: Option<Deadlines>,
     connections: u64,
     requests: u64,
     rate: Option<f64>,
@@ -195,8 +203,14 @@ pub async fn demo<R: Runtime, K: KeptAliveClient + 'static>(
     };
     live.section(format_args!(
         "{} requests for {url} on {} kept-alive connections, {mode}, on {runtime_name} with \
-         {client_name}",
-        args.requests, args.connections
+         {client_name} ({} adapter; timeouts by {})",
+        args.requests,
+        args.connections,
+        args.adapter.io_adapter.name(),
+        match args.timeout_check {
+            TimeoutCheck::Sweep => "a sweep",
+            TimeoutCheck::Timer => "a timer per request",
+        }
     ));
     let histogram = || Histogram::new_with_bounds(1, MAX_LATENCY_US, 3);
     let (Ok(latencies), Ok(sent_late)) = (histogram(), histogram()) else {
@@ -208,6 +222,13 @@ pub async fn demo<R: Runtime, K: KeptAliveClient + 'static>(
         client,
         url: url.clone(),
         timeout: args.limits.timeout,
+        deadlines: match args.timeout_check {
+            TimeoutCheck::Sweep => Some(Deadlines::new(
+                usize::try_from(args.connections).unwrap_or(usize::MAX),
+                args.limits.timeout,
+            )),
+            TimeoutCheck::Timer => None,
+        },
         connections: args.connections,
         requests: args.requests,
         rate: args.rate,
@@ -231,7 +252,20 @@ pub async fn demo<R: Runtime, K: KeptAliveClient + 'static>(
             connection(load.clone(), first),
         )
     });
-    load.runtime.gather_join(join_all(workers)).await;
+    let workers = join_all(workers);
+    match &load.deadlines {
+        // The sweep never ends on its own: the run ends with its last connection.
+        Some(deadlines) => {
+            let sweep = deadlines.sweep(&load.runtime);
+            let _ = load
+                .runtime
+                .gather_join(select(pin!(workers), pin!(sweep)))
+                .await;
+        }
+        None => {
+            load.runtime.gather_join(workers).await;
+        }
+    }
     load.progress.finish();
     let run_ms = millis_since(load.start);
     let cpu = match (cpu_before, process_cpu()) {
@@ -246,6 +280,12 @@ pub async fn demo<R: Runtime, K: KeptAliveClient + 'static>(
     let report = LoadReport {
         runtime: runtime_name.to_owned(),
         client: client_name.to_owned(),
+        io_adapter: args.adapter.io_adapter.name().to_owned(),
+        timeout_check: match args.timeout_check {
+            TimeoutCheck::Sweep => "sweep",
+            TimeoutCheck::Timer => "timer",
+        }
+        .to_owned(),
         url: url.to_string(),
         connections: args.connections,
         requests: args.requests,
@@ -280,6 +320,8 @@ pub async fn demo<R: Runtime, K: KeptAliveClient + 'static>(
 /// One connection's share of the run: its requests, one after the other, on a connection
 /// it opens and opens again whenever the last one cannot carry the next request.
 async fn connection<R: Runtime, K: KeptAliveClient>(load: Rc<Load<R, K>>, first: u64) {
+    // The connection's slot among the deadlines, if the sweep keeps them.
+    let slot = usize::try_from(first).unwrap_or(usize::MAX);
     let mut open: Option<K::Connection> = None;
     let mut scheduled = first;
     loop {
@@ -317,7 +359,10 @@ async fn connection<R: Runtime, K: KeptAliveClient>(load: Rc<Load<R, K>>, first:
                 .saturating_record(late.max(1));
         }
         let exchange = exchange(&load, &mut open);
-        let outcome = with_timeout(&load.runtime, load.timeout, exchange).await;
+        let outcome = match &load.deadlines {
+            Some(deadlines) => deadlines.bounded(slot, exchange).await,
+            None => with_timeout(&load.runtime, load.timeout, exchange).await,
+        };
         let latency = due.unwrap_or(sent).elapsed();
         // A connection whose exchange failed, or ran out of time halfway, is not used again.
         if outcome.is_err() {

@@ -15,6 +15,7 @@ const LAYERS: [&[&str]; 4] = [
         "report",
         "runtime",
         "seed",
+        "sweep",
         "timeout",
         "trace",
     ],

@@ -231,10 +231,16 @@ fn check_route_run(binary: Binary, client: &str, path: &str, expected: Expect, u
 /// a clear error on its own URL, invalid framing is never a success, redirects go only to
 /// http and https, nothing hangs past the timeout, and the good URLs are unaffected.
 pub fn check_fault_matrix(binary: Binary, client: &str) {
+    check_fault_matrix_with(binary, client, &[]);
+}
+
+/// [`check_fault_matrix`], with `extra` flags (`--io-adapter study`).
+pub fn check_fault_matrix_with(binary: Binary, client: &str, extra: &[&str]) {
     let _cpu = crate::cpu::race_a_deadline();
     let fixture = Fixture::start(0, Duration::from_millis(20)).unwrap();
     let urls: Vec<String> = MATRIX.iter().map(|route| fixture.url(route.path)).collect();
     let mut args = matrix_args(client);
+    args.extend(extra);
     args.extend(urls.iter().map(String::as_str));
     let (output, report) = binary.run_json(&args);
     assert_eq!(output.code, Some(1), "stderr:\n{}", output.stderr);

@@ -13,6 +13,7 @@
     reason = "test support: a failed unwrap is a failed test, with its line"
 )]
 
+pub mod adapter;
 pub mod agreement;
 pub mod binary;
 pub mod cli;
@@ -208,6 +209,21 @@ macro_rules! runtime_tests {
         #[test]
         fn the_trace_shows_no_task_polled_while_the_hog_keeps_the_thread() {
             $crate::trace::check_trace_of_the_hog(BINARY);
+        }
+
+        #[test]
+        fn the_study_adapter_makes_no_read_that_fails() {
+            $crate::adapter::check_study_adapter_makes_no_failing_read(BINARY);
+        }
+
+        #[test]
+        fn the_study_adapter_reads_answers_in_pieces_to_the_byte() {
+            $crate::adapter::check_study_adapter_reads_answers_in_pieces(BINARY);
+        }
+
+        #[test]
+        fn the_study_adapter_meets_every_fault_with_a_clear_error() {
+            $crate::adapter::check_fault_matrix_with_the_study_adapter(BINARY);
         }
 
         #[test]
