@@ -37,8 +37,35 @@ pub(crate) struct LessonRow {
 /// modes at the same time, each in its own process: a lesson run mostly waits (under
 /// 20 ms of CPU in its 3 s), so two side by side on two cores keep their times, and the
 /// comparison stays within its 3 minutes. Returns a row per mode, and the first report of
+/// Measures the lesson of `runtime` with every client, side by side (the lesson mostly
+/// waits for the server): the rows, and the first run with hyper and join, for the
+/// timeline.
+pub(crate) fn measure_every_client(
+    runtime: &str,
+    binary: &Path,
+    server: &Server,
+    runs: usize,
+) -> anyhow::Result<(Vec<LessonRow>, Option<LessonReport>)> {
+    let measured = std::thread::scope(|scope| {
+        let runs_of = ClientKind::ALL
+            .map(|client| scope.spawn(move || measure(runtime, binary, client, server, runs)));
+        runs_of.map(|run| run.join())
+    });
+    let mut rows = Vec::new();
+    let mut timeline = None;
+    for (client, outcome) in ClientKind::ALL.into_iter().zip(measured) {
+        let outcome = outcome.map_err(|_| anyhow::anyhow!("a lesson run's thread panicked"))?;
+        let (client_rows, first) = outcome?;
+        rows.extend(client_rows);
+        if client == ClientKind::Hyper {
+            timeline = first;
+        }
+    }
+    Ok((rows, timeline))
+}
+
 /// the `join` mode (for the timeline).
-pub(crate) fn measure(
+fn measure(
     runtime: &str,
     binary: &Path,
     client: ClientKind,

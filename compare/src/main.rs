@@ -35,7 +35,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use fetch_core::ClientKind;
 use runs::Server;
 use scale::{Fetcher, SCALE_LATENCY_MS};
 use tables::Comparison;
@@ -208,10 +207,10 @@ fn compare(args: &Args) -> anyhow::Result<()> {
         SCALE_LATENCY_MS as u64,
     )?;
     let runs = if args.full { 3 } else { 1 };
-    let counts: &[usize] = if args.quick {
-        &[100, 1_000]
-    } else {
-        &[1_000, 5_000, 10_000, 19_000]
+    let counts: &[usize] = match (args.quick, args.full) {
+        (true, _) => &[100, 1_000],
+        (false, true) => &[1_000, 5_000, 10_000, 19_000],
+        (false, false) => &[1_000, 10_000, 19_000],
     };
     scale::check_counts(counts)?;
     let sleeps = if args.quick { 10_000 } else { 100_000 };
@@ -222,32 +221,38 @@ fn compare(args: &Args) -> anyhow::Result<()> {
     report.notes.push(scale::ephemeral_ports_note());
     let mut steps = Steps {
         done: 0,
-        total: runtimes.len() * (ClientKind::ALL.len() + 2) + counts.len() * fetchers.len() + 1,
+        total: runtimes.len() * 3 + counts.len() * fetchers.len() + 1
+            - usize::from(!args.full && counts.contains(&19_000))
+                * (fetchers.len() - runtimes.len()),
         start: std::time::Instant::now(),
     };
     for (runtime, binary) in runtimes {
-        for client in ClientKind::ALL {
-            steps.next(format_args!(
-                "lesson: {runtime}, {}, both gathers side by side, {runs} run(s)",
-                client.name()
-            ));
-            let (rows, first) = lesson::measure(runtime, binary, client, &server, runs)?;
-            report.lesson.extend(rows);
-            if let (ClientKind::Hyper, Some(first)) = (client, first) {
-                report.timelines.push(first);
-            }
-        }
+        steps.next(format_args!(
+            "lesson: {runtime}, every client and both gathers side by side, {runs} run(s)"
+        ));
+        let (rows, timeline) = lesson::measure_every_client(runtime, binary, &server, runs)?;
+        report.lesson.extend(rows);
+        report.timelines.extend(timeline);
     }
 
+    let baselines = fetchers
+        .iter()
+        .map(|fetcher| scale::baseline_kib(fetcher, &server))
+        .collect::<anyhow::Result<Vec<f64>>>()?;
     for &count in counts {
-        for fetcher in &fetchers {
+        for (fetcher, &baseline) in fetchers.iter().zip(&baselines) {
+            // At 19,000 the default run measures the study's runtimes alone (the check that
+            // none loses a fetch); --full measures every fetcher at every N.
+            if count == 19_000 && !args.full && !matches!(fetcher, Fetcher::Runtime { .. }) {
+                continue;
+            }
             let (runtime, client) = fetcher.label();
             steps.next(format_args!(
                 "scale: {runtime} with {client}, {count} at once"
             ));
             // Syscalls take a second run: at every N with --full, else at the first N only.
             let count_syscalls = args.full || count == counts[0];
-            let row = scale::measure_row(fetcher, count, &server, runs, count_syscalls)?;
+            let row = scale::measure_row(fetcher, count, &server, runs, count_syscalls, baseline)?;
             report.scale.push(row);
         }
     }

@@ -53,29 +53,33 @@ fn measure(
     runs: usize,
     mut progress: impl FnMut(&str),
 ) -> anyhow::Result<Vec<MemoryRow>> {
-    let server = Server::start(&bin.join("fixture-server"), MEMORY_LATENCY_MS)?;
+    // Bare hyper and the study run side by side, each against a server of its own, which
+    // counts its own connections; the one-fetch baselines go to a server that answers at
+    // once (the memory of one fetch does not depend on how long it waits).
+    let fixture = bin.join("fixture-server");
+    let bare_server = Server::start(&fixture, MEMORY_LATENCY_MS)?;
+    let study_server = Server::start(&fixture, MEMORY_LATENCY_MS)?;
+    let at_once = Server::start(&fixture, 0)?;
     let mut rows = Vec::new();
     for (runtime, binary) in runtimes {
         progress(runtime);
         let package = binary.file_name().and_then(|n| n.to_str()).unwrap_or("");
         let bare = bin.join("examples").join(bare_hyper_example(package));
-        let study_args = |n: usize| {
-            [
-                "scale",
-                "--json",
-                "--count",
-                &n.to_string(),
-                "--base",
-                &server.base,
-            ]
-            .map(String::from)
-            .to_vec()
+        let study_args = |n: usize, base: &str| {
+            ["scale", "--json", "--count", &n.to_string(), "--base", base]
+                .map(String::from)
+                .to_vec()
         };
-        let bare_args = |n: usize| vec![n.to_string(), server.base.clone()];
-        let (bare_kb, bare_open, bare_failed) =
-            kb_per_fetch(&server, &bare, bare_args, count, runs)?;
-        let (study_kb, study_open, study_failed) =
-            kb_per_fetch(&server, binary, study_args, count, runs)?;
+        let bare_args = |n: usize, base: &str| vec![n.to_string(), base.to_owned()];
+        let (bare, study) = std::thread::scope(|scope| {
+            let bare = scope
+                .spawn(|| kb_per_fetch([&at_once, &bare_server], &bare, bare_args, count, runs));
+            let study = kb_per_fetch([&at_once, &study_server], binary, study_args, count, runs);
+            (bare.join(), study)
+        });
+        let bare = bare.map_err(|_| anyhow::anyhow!("the bare-hyper run's thread panicked"))?;
+        let ((bare_kb, bare_open, bare_failed), (study_kb, study_open, study_failed)) =
+            (bare?, study?);
         rows.push(MemoryRow {
             runtime: runtime.clone(),
             count,
@@ -102,18 +106,20 @@ pub(crate) fn run_step(
 }
 
 /// (peak RSS at `count` - peak RSS at 1) / (`count` - 1) in KB, the median of `runs`
-/// runs; the most connections the server had open at once; and the runs that failed.
+/// runs, the one fetch against the first of `[one, many]` servers and the `count` against
+/// the second; the most connections that second server had open at once; and the runs that
+/// failed.
 fn kb_per_fetch(
-    server: &Server,
+    [one_server, many_server]: [&Server; 2],
     program: &Path,
-    args: impl Fn(usize) -> Vec<String>,
+    args: impl Fn(usize, &str) -> Vec<String>,
     count: usize,
     runs: usize,
 ) -> anyhow::Result<(f64, Option<u64>, usize)> {
-    let one: Vec<Measured> = measure_runs(program, &args(1), runs)?;
-    let _ = server.peak_open();
-    let many = measure_runs(program, &args(count), runs)?;
-    let peak_open = server.peak_open().ok();
+    let one: Vec<Measured> = measure_runs(program, &args(1, &one_server.base), runs)?;
+    let _ = many_server.peak_open();
+    let many = measure_runs(program, &args(count, &many_server.base), runs)?;
+    let peak_open = many_server.peak_open().ok();
     let rss = |samples: &[Measured], what: &str| median_of(samples, what, |s| s.max_rss_kib as f64);
     let growth_kib = rss(&many, "peak RSS")? - rss(&one, "peak RSS of one fetch")?;
     let kb = growth_kib.max(0.0) * 1.024 / (count as f64 - 1.0).max(1.0);

@@ -256,14 +256,24 @@ pub(crate) struct ScaleRow {
     pub(crate) errors: Vec<String>,
 }
 
-/// Measures one row: `runs` runs of `fetcher` at `count`, one run at 1 for the memory
-/// baseline, and one under `perf stat` for the syscalls when `count_syscalls` is set.
+/// The memory baseline of `fetcher`: its peak RSS with one fetch, in KiB, from one run. It
+/// does not depend on N, so one run serves every row of the fetcher.
+pub(crate) fn baseline_kib(fetcher: &Fetcher, server: &Server) -> anyhow::Result<f64> {
+    let (program_1, args_1) = fetcher.command(1, &server.base);
+    let one = measure_runs(&program_1, &args_1, 1)?;
+    median_of(&one, "peak RSS of one fetch", |s| s.max_rss_kib as f64)
+}
+
+/// Measures one row: `runs` runs of `fetcher` at `count`, and one under `perf stat` for the
+/// syscalls when `count_syscalls` is set; KB per fetch is counted from `baseline_kib`
+/// ([`baseline_kib`]).
 pub(crate) fn measure_row(
     fetcher: &Fetcher,
     count: usize,
     server: &Server,
     runs: usize,
     count_syscalls: bool,
+    baseline_kib: f64,
 ) -> anyhow::Result<ScaleRow> {
     let (program, args) = fetcher.command(count, &server.base);
     let server_before = server.cpu_ms();
@@ -272,11 +282,8 @@ pub(crate) fn measure_row(
     let peak_open = server.peak_open().ok();
     let server_cpu_ms = (server.cpu_ms() - server_before) / runs as f64;
     let outcomes = fetcher.outcomes(&samples)?;
-    let (program_1, args_1) = fetcher.command(1, &server.base);
-    let one = measure_runs(&program_1, &args_1, 1)?;
     let n = count as f64;
     let rss_kib = median_of(&samples, "peak RSS", |s| s.max_rss_kib as f64)?;
-    let baseline_kib = median_of(&one, "peak RSS of one fetch", |s| s.max_rss_kib as f64)?;
     let fetch_ms = median_in(&outcomes, "fetch time", |o| o.fetch_ms)?;
     let mut errors: Vec<String> = outcomes.iter().flat_map(|o| o.errors.clone()).collect();
     errors.sort();
