@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use url::Url;
 
 use crate::fetch::parse_url;
+use crate::sweep::TimeoutCheck;
 
 /// The flags of every runtime binary.
 ///
@@ -112,15 +113,6 @@ pub struct AdapterArgs {
     /// `TokioIo` itself). hyper only; https keeps the published one.
     #[arg(long, value_enum, default_value_t = IoAdapter::Published)]
     pub io_adapter: IoAdapter,
-}
-
-/// How the load demo keeps each request's timeout: see `--timeout-check`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TimeoutCheck {
-    /// One task looks at every connection's deadline each tick: no timer per request.
-    Sweep,
-    /// A timer per request.
-    Timer,
 }
 
 /// hyper's I/O adapter: see `--io-adapter`.

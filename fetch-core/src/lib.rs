@@ -47,9 +47,10 @@ mod testing;
 
 pub use cli::{
     AdapterArgs, Cli, ClientKind, ClientOptions, Command, FetchArgs, GatherMode, IoAdapter, Limits,
-    LoadArgs, ReactiveArgs, ScaleArgs, TimeoutCheck,
+    LoadArgs, ReactiveArgs, ScaleArgs,
 };
 pub use fetch::{Connection, Fetch, FetchError, Fetched, KeptAliveClient, TlsProblem, parse_url};
 pub use run_report::RunReport;
 pub use runtime::{Reactive, Runtime};
 pub use seed::{LESSON_LATENCY, SEED_PATHS, seed_urls};
+pub use sweep::TimeoutCheck;

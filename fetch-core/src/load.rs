@@ -26,13 +26,13 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::census::{process_cpu, process_status};
-use crate::cli::{LoadArgs, TimeoutCheck};
+use crate::cli::LoadArgs;
 use crate::fetch::{Connection, FetchError, Fetched, KeptAliveClient};
 use crate::open_files::{OpenFiles, open_files};
 use crate::report::{DemoReport, Failures, Live, Progress, millis_since};
 use crate::runtime::Runtime;
 use crate::session::check_status;
-use crate::sweep::Deadlines;
+use crate::sweep::{Deadlines, TimeoutCheck};
 use crate::timeout::with_timeout;
 use crate::trace::traced;
 

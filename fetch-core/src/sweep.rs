@@ -12,10 +12,21 @@ use std::pin::pin;
 use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
+use clap::ValueEnum;
 use futures::future::{Either, select};
 
 use crate::fetch::FetchError;
 use crate::runtime::Runtime;
+
+/// How the load demo keeps each request's timeout (`--timeout-check`): by a sweep, or by a
+/// timer per request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TimeoutCheck {
+    /// One task looks at every connection's deadline each tick: no timer per request.
+    Sweep,
+    /// A timer per request.
+    Timer,
+}
 
 /// How many ticks a timeout lasts: a deadline is kept to within a tenth of it.
 const TICKS_PER_TIMEOUT: u32 = 10;
