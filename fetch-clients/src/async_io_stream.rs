@@ -51,6 +51,26 @@ impl AsyncIoStream {
     }
 }
 
+impl AsyncIoStream {
+    /// Tries `send` first (a socket with room takes it at once), and waits for writability
+    /// only after `WouldBlock`.
+    fn poll_send(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut send: impl FnMut(&TcpStream) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            match send(self.socket.get_ref()) {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    ready!(self.socket.poll_writable(cx))?;
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                done => return Poll::Ready(done),
+            }
+        }
+    }
+}
+
 /// Receives into `buf` without initializing it, returning how many bytes were written.
 fn recv_uninit(socket: &TcpStream, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
     // socket2's `recv` takes uninitialized memory and writes only the bytes it returns.
@@ -99,16 +119,7 @@ impl hyper::rt::Write for AsyncIoStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        loop {
-            match this.socket.get_ref().write(buf) {
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                    ready!(this.socket.poll_writable(cx))?;
-                }
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                done => return Poll::Ready(done),
-            }
-        }
+        self.get_mut().poll_send(cx, |mut socket| socket.write(buf))
     }
 
     fn poll_write_vectored(
@@ -116,16 +127,8 @@ impl hyper::rt::Write for AsyncIoStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        loop {
-            match this.socket.get_ref().write_vectored(bufs) {
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                    ready!(this.socket.poll_writable(cx))?;
-                }
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                done => return Poll::Ready(done),
-            }
-        }
+        self.get_mut()
+            .poll_send(cx, |mut socket| socket.write_vectored(bufs))
     }
 
     fn is_write_vectored(&self) -> bool {

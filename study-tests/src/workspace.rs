@@ -17,6 +17,28 @@ pub fn root() -> PathBuf {
         .to_owned()
 }
 
+/// Every file of the workspace whose name ends with `ending` (`.rs`, `.md`), in order, but
+/// for `target/` and hidden folders.
+pub fn files_ending_with(ending: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut folders = vec![root()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap().flatten() {
+            let path = entry.path();
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            if path.is_dir() {
+                if !name.starts_with('.') && name != "target" {
+                    folders.push(path);
+                }
+            } else if name.ends_with(ending) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
 /// Every runtime crate of the workspace, by package name, from `cargo metadata`: the
 /// study's one list (study-workspace).
 pub fn runtime_crates() -> Vec<RuntimeCrate> {

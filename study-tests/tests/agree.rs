@@ -366,30 +366,19 @@ const MAX_COMPARE_MAIN_LINES: usize = 300;
 fn no_source_file_is_longer_than_one_job() {
     let root = workspace::root();
     let mut long = Vec::new();
-    let mut folders = vec![root.clone()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if path.is_dir() {
-                if !name.starts_with('.') && name != "target" {
-                    folders.push(path);
-                }
-            } else if name.ends_with(".rs") {
-                let lines = std::fs::read_to_string(&path).unwrap().lines().count();
-                let relative = path.strip_prefix(&root).unwrap().to_path_buf();
-                let limit = if relative == std::path::Path::new("compare/src/main.rs") {
-                    MAX_COMPARE_MAIN_LINES
-                } else {
-                    MAX_LINES
-                };
-                if lines > limit {
-                    long.push(format!(
-                        "{} ({lines} lines, at most {limit})",
-                        relative.display()
-                    ));
-                }
-            }
+    for path in workspace::files_ending_with(".rs") {
+        let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+        let relative = path.strip_prefix(&root).unwrap().to_path_buf();
+        let limit = if relative == std::path::Path::new("compare/src/main.rs") {
+            MAX_COMPARE_MAIN_LINES
+        } else {
+            MAX_LINES
+        };
+        if lines > limit {
+            long.push(format!(
+                "{} ({lines} lines, at most {limit})",
+                relative.display()
+            ));
         }
     }
     assert!(

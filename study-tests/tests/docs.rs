@@ -14,26 +14,9 @@ use std::path::{Path, PathBuf};
 
 use study_tests::workspace;
 
-/// Every file of the workspace whose name ends with `extension`, but for `target/` and
-/// hidden folders.
+/// Every file of the workspace whose name ends with `extension`.
 fn files(extension: &str) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut folders = vec![workspace::root()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if path.is_dir() {
-                if !name.starts_with('.') && name != "target" {
-                    folders.push(path);
-                }
-            } else if name.ends_with(extension) {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    found
+    workspace::files_ending_with(extension)
 }
 
 /// The text of a source file with its comments' markers taken out and its lines joined, so
