@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use url::Url;
 
-use crate::fetch::parse_url;
+use crate::fetch::{IoAdapter, parse_url};
 use crate::sweep::TimeoutCheck;
 
 /// The flags of every runtime binary.
@@ -115,26 +115,6 @@ pub struct AdapterArgs {
     pub io_adapter: IoAdapter,
 }
 
-/// hyper's I/O adapter: see `--io-adapter`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum IoAdapter {
-    /// The runtime's published adapter.
-    #[default]
-    Published,
-    /// The study's own.
-    Study,
-}
-
-impl IoAdapter {
-    /// The name the flag takes.
-    pub fn name(self) -> &'static str {
-        match self {
-            IoAdapter::Published => "published",
-            IoAdapter::Study => "study",
-        }
-    }
-}
-
 /// The flags of every demo that fetches: how long a request and a connect may take, how
 /// large a body may be, and what to trust.
 #[derive(Debug, Clone, Args)]
@@ -167,6 +147,11 @@ pub struct OutputArgs {
     /// Chrome trace event format (open it in https://ui.perfetto.dev or chrome://tracing).
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+
+    /// asyncio's debug mode: warn on stderr of each poll of a demo's task that keeps the
+    /// thread longer than 100 ms (asyncio's slow_callback_duration), naming the task.
+    #[arg(long)]
+    pub debug: bool,
 }
 
 /// The flags of the scale mode.
@@ -310,6 +295,11 @@ impl Cli {
     /// Whether the run prints JSON instead of text.
     pub fn json(&self) -> bool {
         self.output().json
+    }
+
+    /// Whether asyncio's debug mode is on (`--debug`).
+    pub fn debug(&self) -> bool {
+        self.output().debug
     }
 
     /// Where the run writes its trace of polls and wakes, if it does (`--trace`).

@@ -24,6 +24,26 @@ pub trait Fetch {
     async fn fetch(&self, url: &Url) -> Result<Fetched, FetchError>;
 }
 
+/// hyper's I/O adapter: see `--io-adapter`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum IoAdapter {
+    /// The runtime's published adapter.
+    #[default]
+    Published,
+    /// The study's own.
+    Study,
+}
+
+impl IoAdapter {
+    /// The name the flag takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            IoAdapter::Published => "published",
+            IoAdapter::Study => "study",
+        }
+    }
+}
+
 /// An HTTP client that keeps its connections open, for the load demo: it opens one, then
 /// sends requests on it one after the other (HTTP/1.1 keep-alive).
 #[allow(async_fn_in_trait)]

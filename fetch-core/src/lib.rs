@@ -46,10 +46,12 @@ pub mod trace;
 mod testing;
 
 pub use cli::{
-    AdapterArgs, Cli, ClientKind, ClientOptions, Command, FetchArgs, GatherMode, IoAdapter, Limits,
-    LoadArgs, ReactiveArgs, ScaleArgs,
+    AdapterArgs, Cli, ClientKind, ClientOptions, Command, FetchArgs, GatherMode, Limits, LoadArgs,
+    ReactiveArgs, ScaleArgs,
 };
-pub use fetch::{Connection, Fetch, FetchError, Fetched, KeptAliveClient, TlsProblem, parse_url};
+pub use fetch::{
+    Connection, Fetch, FetchError, Fetched, IoAdapter, KeptAliveClient, TlsProblem, parse_url,
+};
 pub use run_report::RunReport;
 pub use runtime::{Reactive, Runtime};
 pub use seed::{LESSON_LATENCY, SEED_PATHS, seed_urls};

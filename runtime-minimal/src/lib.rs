@@ -21,6 +21,9 @@ use executor::{Executor, YieldNow};
 /// Plays the demo the command line names on the minimal executor, and returns its report.
 pub fn run(cli: &Cli) -> anyhow::Result<RunReport> {
     let live = Live { quiet: cli.json() };
+    if cli.debug() {
+        fetch_core::trace::warn_of_polls_over(fetch_core::trace::SLOW_CALLBACK);
+    }
     if let Some(path) = cli.trace() {
         std::fs::File::create(path)
             .with_context(|| format!("cannot write --trace {}", path.display()))?;

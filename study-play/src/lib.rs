@@ -62,6 +62,9 @@ impl Play {
     /// Starts the fixture server on its own thread when the demo fetches and no server was
     /// named: it serves until the `Play` is dropped.
     pub fn prepare(cli: &Cli) -> Result<Play, SetupError> {
+        if cli.debug() {
+            trace::warn_of_polls_over(trace::SLOW_CALLBACK);
+        }
         if let Some(path) = cli.trace() {
             // Made now, so that a path that cannot be written stops the run before it starts.
             std::fs::File::create(path).map_err(|source| SetupError::Trace {

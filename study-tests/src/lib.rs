@@ -177,6 +177,11 @@ macro_rules! runtime_tests {
         }
 
         #[test]
+        fn debug_mode_warns_of_the_hog_and_of_nothing_in_the_lesson() {
+            $crate::starve::check_debug_mode(BINARY);
+        }
+
+        #[test]
         fn reactive_tasks_share_the_thread() {
             $crate::reactive::check_reactive(BINARY);
         }

@@ -48,3 +48,40 @@ pub fn check_starvation(binary: Binary) -> Value {
     assert_eq!(pool_threads("ready-loop"), Vec::<String>::new(), "{report}");
     report
 }
+
+/// `--debug`, asyncio's debug mode: `starve` warns of the hog's long polls in one sentence
+/// each, naming the task and saying how long the poll took; the lesson, whose polls take a
+/// few milliseconds at most (2.5 ms in a debug build here, against the 100 ms limit), warns
+/// of nothing.
+pub fn check_debug_mode(binary: Binary) {
+    let _cpu = crate::cpu::keep_busy();
+    let output = binary.run(&["starve", "--debug"]);
+    assert_eq!(output.code, Some(0), "{}", output.stderr);
+    for hog in ["busy-loop", "thread-sleep"] {
+        let prefix = format!("warning: executing task \"hog ({hog})\" took ");
+        let line = output
+            .stderr
+            .lines()
+            .find(|line| line.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("no warning for the {hog} hog:\n{}", output.stderr));
+        let seconds: f64 = line[prefix.len()..]
+            .split(' ')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no time in {line:?}"));
+        assert!((0.4..5.0).contains(&seconds), "{line}");
+        assert!(line.ends_with("as asyncio's debug mode does)"), "{line}");
+    }
+    assert!(
+        !output.stderr.contains("executing task \"ticker"),
+        "a victim's poll is never long: {}",
+        output.stderr
+    );
+    let lesson = binary.run(&["--debug", "--latency-ms", "50"]);
+    assert_eq!(lesson.code, Some(0), "{}", lesson.stderr);
+    assert!(
+        !lesson.stderr.contains("warning: executing task"),
+        "{}",
+        lesson.stderr
+    );
+}

@@ -8,7 +8,8 @@
 //! with no wake before it is spurious: the executor polled a task that nobody woke.
 //!
 //! Off unless [`start`] was called (`--trace FILE`): then [`traced`] costs one branch per
-//! poll. The log holds at most [`CAPACITY`] events; the trace says how many it dropped.
+//! poll. The same wrapper is asyncio's debug mode (`--debug`, [`warn_of_polls_over`]): it
+//! warns on stderr of each poll longer than [`SLOW_CALLBACK`], naming the task. The log holds at most [`CAPACITY`] events; the trace says how many it dropped.
 //!
 //! One job a file: `record` (the wrapper, the waker and the log), `summary` (the figures),
 //! `chrome` (the trace file, and what a traced run prints about it).
@@ -18,5 +19,5 @@ mod record;
 mod summary;
 
 pub use chrome::{finish, write};
-pub use record::{CAPACITY, Traced, enabled, start, traced};
+pub use record::{CAPACITY, SLOW_CALLBACK, Traced, enabled, start, traced, warn_of_polls_over};
 pub use summary::{TaskFigures, TraceSummary, task_figures};

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::census::current_tid;
 
@@ -15,6 +15,12 @@ pub const CAPACITY: usize = 1_000_000;
 
 /// The run's log, once tracing has started.
 static LOG: OnceLock<Arc<Log>> = OnceLock::new();
+
+/// The longest a poll may take before debug mode warns, once it is on.
+static SLOW_POLL: OnceLock<Duration> = OnceLock::new();
+
+/// asyncio's `loop.slow_callback_duration` by default: the poll that `--debug` warns of.
+pub const SLOW_CALLBACK: Duration = Duration::from_millis(100);
 
 /// What a traced run records.
 #[derive(Debug)]
@@ -93,6 +99,13 @@ pub(super) fn recorded() -> (Vec<Event>, u64) {
     }
 }
 
+/// Turns on asyncio's debug mode for the rest of the process (`--debug`): a warning on
+/// stderr for each poll of a traced task that takes longer than `limit`. Returns `false`
+/// if it was on already.
+pub fn warn_of_polls_over(limit: Duration) -> bool {
+    SLOW_POLL.set(limit).is_ok()
+}
+
 /// Whether polls and wakes are being recorded.
 pub fn enabled() -> bool {
     LOG.get().is_some()
@@ -103,13 +116,20 @@ pin_project_lite::pin_project! {
     pub struct Traced<F> {
         #[pin]
         inner: F,
-        // Boxed: off, a trace costs a future one null pointer.
+        // Boxed: off, a trace and debug mode cost a future one null pointer.
         state: Option<Box<TaskState>>,
     }
 }
 
-/// A traced task's bookkeeping.
+/// A traced task's bookkeeping: its recording (`--trace`), its slow-poll watch (`--debug`),
+/// or both.
 struct TaskState {
+    recording: Option<Recording>,
+    slow: Option<SlowPolls>,
+}
+
+/// What a recorded task keeps.
+struct Recording {
     log: Arc<Log>,
     task: u64,
     /// The id of the first wake since the last poll, or 0.
@@ -118,20 +138,38 @@ struct TaskState {
     wakers: Option<(Waker, Waker)>,
 }
 
-/// `inner`, recorded as a task named `name()` while tracing is on; `name` is called only
-/// then.
+/// What `--debug` keeps of a task: its name, and how long a poll may take before a warning.
+struct SlowPolls {
+    name: String,
+    limit: Duration,
+}
+
+/// `inner`, recorded as a task named `name()` while tracing is on, and watched for slow
+/// polls in debug mode; `name` is called only then.
 pub fn traced<F: Future>(name: impl FnOnce() -> String, inner: F) -> Traced<F> {
-    let state = LOG.get().map(|log| {
+    let (log, limit) = (LOG.get(), SLOW_POLL.get());
+    if log.is_none() && limit.is_none() {
+        return Traced { inner, state: None };
+    }
+    let name = name();
+    let recording = log.map(|log| {
         let task = log.next_task.fetch_add(1, Ordering::Relaxed);
-        log.push(Event::Task { task, name: name() });
-        Box::new(TaskState {
+        log.push(Event::Task {
+            task,
+            name: name.clone(),
+        });
+        Recording {
             log: log.clone(),
             task,
             woken: Arc::new(AtomicU64::new(0)),
             wakers: None,
-        })
+        }
     });
-    Traced { inner, state }
+    let slow = limit.map(|&limit| SlowPolls { name, limit });
+    Traced {
+        inner,
+        state: Some(Box::new(TaskState { recording, slow })),
+    }
 }
 
 impl<F: Future> Future for Traced<F> {
@@ -142,33 +180,48 @@ impl<F: Future> Future for Traced<F> {
         let Some(state) = this.state else {
             return this.inner.poll(cx);
         };
+        let started = Instant::now();
+        let result = match &mut state.recording {
+            Some(recording) => recording.poll(this.inner, cx),
+            None => this.inner.poll(cx),
+        };
+        if let Some(slow) = &state.slow {
+            slow.check(started.elapsed());
+        }
+        result
+    }
+}
+
+impl Recording {
+    /// Polls `inner` with the recording waker, and records the poll.
+    fn poll<F: Future>(&mut self, inner: Pin<&mut F>, cx: &mut Context<'_>) -> Poll<F::Output> {
         // The recording waker is made again only when the executor's waker changes, so
         // that a runtime that compares wakers (`will_wake`) sees the same one each time.
-        let fresh = match &state.wakers {
+        let fresh = match &self.wakers {
             Some((seen, _)) => !seen.will_wake(cx.waker()),
             None => true,
         };
         if fresh {
             let recorder = Arc::new(Recorder {
                 inner: cx.waker().clone(),
-                task: state.task,
-                woken: state.woken.clone(),
-                log: state.log.clone(),
+                task: self.task,
+                woken: self.woken.clone(),
+                log: self.log.clone(),
             });
-            state.wakers = Some((cx.waker().clone(), Waker::from(recorder)));
+            self.wakers = Some((cx.waker().clone(), Waker::from(recorder)));
         }
-        let Some((_, waker)) = &state.wakers else {
-            return this.inner.poll(cx);
+        let Some((_, waker)) = &self.wakers else {
+            return inner.poll(cx);
         };
-        let woken_by = match state.woken.swap(0, Ordering::AcqRel) {
+        let woken_by = match self.woken.swap(0, Ordering::AcqRel) {
             0 => None,
             id => Some(id),
         };
-        let start = state.log.now();
-        let result = this.inner.poll(&mut Context::from_waker(waker));
-        let duration = state.log.now().saturating_sub(start);
-        state.log.push(Event::Poll {
-            task: state.task,
+        let start = self.log.now();
+        let result = inner.poll(&mut Context::from_waker(waker));
+        let duration = self.log.now().saturating_sub(start);
+        self.log.push(Event::Poll {
+            task: self.task,
             tid: current_tid().unwrap_or(0),
             start,
             duration,
@@ -176,6 +229,23 @@ impl<F: Future> Future for Traced<F> {
             woken_by,
         });
         result
+    }
+}
+
+impl SlowPolls {
+    /// Warns on stderr, as asyncio's debug mode does, when a poll that `took` so long kept
+    /// the thread past the limit.
+    fn check(&self, took: Duration) {
+        if took > self.limit {
+            eprintln!(
+                "warning: executing task \"{}\" took {:.3} seconds, and no other task of \
+                 its thread ran meanwhile (--debug warns of every poll over {} s, as asyncio's \
+                 debug mode does)",
+                self.name,
+                took.as_secs_f64(),
+                self.limit.as_secs_f64()
+            );
+        }
     }
 }
 
