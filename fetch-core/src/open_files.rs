@@ -54,18 +54,18 @@ fn raise_open_files() -> OpenFiles {
 pub const SPARE_FILES: u64 = 64;
 
 impl OpenFiles {
-    /// Refuses `sockets` sockets open at once, with a sentence that says what to do, when
-    /// they and [`SPARE_FILES`] do not fit under the soft limit.
-    pub fn check(&self, sockets: u64, what: &str) -> Result<(), String> {
+    /// Refuses `sockets` sockets open at once, with a sentence that says what to do (`advice`,
+    /// in the flags of the subcommand that refuses, then raising the limit), when they and
+    /// [`SPARE_FILES`] do not fit under the soft limit.
+    pub fn check(&self, sockets: u64, what: &str, advice: &str) -> Result<(), String> {
         let needed = sockets + SPARE_FILES;
         if self.soft == 0 || needed <= self.soft {
             return Ok(());
         }
         Err(format!(
             "{what} needs about {needed} open files ({sockets} sockets at once and {SPARE_FILES} \
-             spare), and this process may open {} (hard limit {}): lower --count, bound it with \
-             --concurrency, run the fixture server in its own process with --base, or raise \
-             the limit (ulimit -n)",
+             spare), and this process may open {} (hard limit {}): {advice}, or raise the limit \
+             (ulimit -n)",
             self.soft, self.hard
         ))
     }
@@ -80,13 +80,15 @@ mod tests {
         let limits = open_files();
         assert_eq!(limits.soft, limits.hard);
         assert_eq!(open_files(), limits, "raised once, then the same");
-        assert!(limits.check(10, "a run").is_ok());
+        assert!(limits.check(10, "a run", "lower it").is_ok());
         let small = OpenFiles {
             soft: 200,
             hard: 200,
             raised_from: None,
         };
-        let refused = small.check(300, "scale --count 300").unwrap_err();
+        let refused = small
+            .check(300, "scale --count 300", "lower --count")
+            .unwrap_err();
         assert!(
             refused.starts_with("scale --count 300 needs about 364 open files"),
             "{refused}"

@@ -38,7 +38,8 @@ pub enum SetupError {
     #[error("{0}")]
     TooFewFiles(String),
     /// The trace file cannot be written.
-    #[error("cannot write --trace {}: {source}", path.display())]
+    // The cause comes after, in the error's chain (`{:#}`), once.
+    #[error("cannot write --trace {}", path.display())]
     Trace {
         /// The file given.
         path: std::path::PathBuf,
@@ -185,8 +186,10 @@ async fn play<R: Connect + Reactive>(
                 .map_or(args.count as u64, |k| k.min(args.count as u64));
             let sockets = in_flight * if fixture_url.is_some() { 2 } else { 1 };
             let what = format!("scale --count {}", args.count);
+            let advice = "lower --count, bound it with --concurrency, or run the fixture server \
+                          in its own process with --base";
             open_files::open_files()
-                .check(sockets, &what)
+                .check(sockets, &what, advice)
                 .map_err(SetupError::TooFewFiles)?;
             let client = client(&args.fetch)?;
             // Neither is there with --count 0: nothing is fetched then.
@@ -197,8 +200,10 @@ async fn play<R: Connect + Reactive>(
             // Each connection holds a socket, and one more in the fixture if it runs here.
             let sockets = args.connections * if fixture_url.is_some() { 2 } else { 1 };
             let what = format!("load --connections {}", args.connections);
+            let advice = "lower --connections, or run the server in its own process and give \
+                          load its URL";
             open_files::open_files()
-                .check(sockets, &what)
+                .check(sockets, &what, advice)
                 .map_err(SetupError::TooFewFiles)?;
             let url = match (fixture_url, &args.url) {
                 (Some(base), _) => base.join("/doc/1").unwrap_or_else(|_| base.clone()),

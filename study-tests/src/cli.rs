@@ -78,3 +78,48 @@ pub fn check_flags_per_subcommand(binary: Binary) {
         assert!(bad.stderr.contains(named), "{args:?}: {}", bad.stderr);
     }
 }
+
+/// The flags a piece of text names: each `--word`.
+fn flags_named(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .filter(|word| word.starts_with("--") && word.len() > 2)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Every refusal says what to do with the flags of the subcommand that refused, and says
+/// its cause once: too many sockets for the open-files limit, on each subcommand that opens
+/// them by the thousand, and a `--trace` file that cannot be written.
+pub fn check_refusals_name_their_own_flags(binary: Binary) {
+    let refusals: [&[&str]; 3] = [
+        &["load", "--connections", "1000000", "--requests", "1"],
+        &["scale", "--count", "100000000"],
+        &["--trace", "/nonexistent/folder/t.json"],
+    ];
+    for args in refusals {
+        let output = binary.run(args);
+        assert_eq!(output.code, Some(2), "{args:?}: {}", output.stderr);
+        let said = output.stderr.trim();
+        assert_eq!(said.lines().count(), 1, "{args:?}: {said}");
+        let help_args: Vec<&str> = match args[0] {
+            "load" | "scale" => vec![args[0], "--help"],
+            _ => vec!["--help"],
+        };
+        let help = binary.run(&help_args).stdout;
+        for flag in flags_named(said) {
+            assert!(
+                help.contains(&flag),
+                "{args:?}: the advice names {flag}, which `{}` does not take: {said}",
+                help_args.join(" ")
+            );
+        }
+        // The cause once: no clause said twice.
+        let clauses: Vec<&str> = said.split(": ").collect();
+        for (n, clause) in clauses.iter().enumerate() {
+            assert!(
+                !clauses[n + 1..].contains(clause),
+                "{args:?}: {clause:?} is said twice: {said}"
+            );
+        }
+    }
+}

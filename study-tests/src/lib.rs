@@ -167,6 +167,11 @@ macro_rules! runtime_tests {
         }
 
         #[test]
+        fn every_refusal_advises_with_its_own_subcommands_flags_and_says_its_cause_once() {
+            $crate::cli::check_refusals_name_their_own_flags(BINARY);
+        }
+
+        #[test]
         fn the_sleep_demo_runs_alone() {
             $crate::sleep::check_sleep_subcommand(BINARY);
         }
