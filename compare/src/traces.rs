@@ -26,6 +26,9 @@ pub(crate) struct TraceRow {
     spurious_share: f64,
     wake_to_poll_p50_us: f64,
     wake_to_poll_p99_us: f64,
+    /// The longest wait from a wake to its poll, and how many waited over 100 ms.
+    wake_to_poll_max_us: f64,
+    wakes_waiting_over_100_ms: f64,
     /// The share of wakes that came from a thread other than the executor's.
     wakes_from_other_threads: f64,
     /// Those threads, by name.
@@ -119,6 +122,8 @@ fn row(runtime: &str, demo: &'static str, trace: &Value) -> TraceRow {
         spurious_share: number("spurious_polls") / number("polls").max(1.0),
         wake_to_poll_p50_us: number("wake_to_poll_p50_us"),
         wake_to_poll_p99_us: number("wake_to_poll_p99_us"),
+        wake_to_poll_max_us: number("wake_to_poll_max_us"),
+        wakes_waiting_over_100_ms: number("wakes_waiting_over_100_ms"),
         wakes_from_other_threads: from_others / total.max(1.0),
         other_threads: others
             .iter()
@@ -134,20 +139,23 @@ fn markdown(rows: &[TraceRow]) -> String {
          Spurious polls answered no wake; a wake's delay runs to the poll that answered it; \
          wakes from other threads came from a thread other than the executor's.\n\n\
          | runtime | demo | polls per fetch | spurious polls | wake to poll p50 µs | \
-         wake to poll p99 µs | wakes from other threads | those threads (wakes) |\n\
-         | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |\n",
+         wake to poll p99 µs | longest µs | waits over 100 ms | wakes from other threads | \
+         those threads (wakes) |\n\
+         | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n",
     );
     for r in rows {
         let polls = r
             .polls_per_fetch
             .map_or_else(|| "-".to_owned(), |n| format!("{n:.1}"));
         out.push_str(&format!(
-            "| {} | {} | {polls} | {:.0} % | {:.0} | {:.0} | {:.0} % | {} |\n",
+            "| {} | {} | {polls} | {:.0} % | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} % | {} |\n",
             r.runtime,
             r.demo,
             r.spurious_share * 100.0,
             r.wake_to_poll_p50_us,
             r.wake_to_poll_p99_us,
+            r.wake_to_poll_max_us,
+            r.wakes_waiting_over_100_ms,
             r.wakes_from_other_threads * 100.0,
             r.other_threads.join(", "),
         ));

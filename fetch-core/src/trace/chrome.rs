@@ -101,8 +101,12 @@ pub fn finish(path: &Path, live: Live) -> io::Result<TraceSummary> {
     );
     live.line(format_args!(
         "trace: {} spurious polls (no wake before them); from a wake to its poll: p50 {:.0} \
-         µs, p99 {:.0} µs",
-        summary.spurious_polls, summary.wake_to_poll_p50_us, summary.wake_to_poll_p99_us
+         µs, p99 {:.0} µs, longest {:.0} µs, {} over 100 ms",
+        summary.spurious_polls,
+        summary.wake_to_poll_p50_us,
+        summary.wake_to_poll_p99_us,
+        summary.wake_to_poll_max_us,
+        summary.wakes_waiting_over_100_ms
     ));
     Ok(summary)
 }

@@ -30,6 +30,11 @@ pub struct TraceSummary {
     pub wake_to_poll_p50_us: f64,
     /// The same, the 99th percentile.
     pub wake_to_poll_p99_us: f64,
+    /// The same, the longest: a task woken while a hog keeps the thread waits for the hog.
+    pub wake_to_poll_max_us: f64,
+    /// How many wakes waited longer than 100 ms for their poll (the percentiles hide a
+    /// handful among thousands).
+    pub wakes_waiting_over_100_ms: u64,
     /// Where the wakes came from: each thread's name (as the kernel keeps it), with how
     /// many wakes came from it.
     pub wakes_by_thread: Vec<(String, u64)>,
@@ -139,6 +144,8 @@ pub(super) fn summarize(events: &[Event], dropped: u64) -> TraceSummary {
     };
     summary.wake_to_poll_p50_us = at(0.5);
     summary.wake_to_poll_p99_us = at(0.99);
+    summary.wake_to_poll_max_us = delays.last().copied().unwrap_or(0.0);
+    summary.wakes_waiting_over_100_ms = delays.iter().filter(|&&us| us > 100_000.0).count() as u64;
     let named = |counts: BTreeMap<u32, u64>| {
         let mut names: BTreeMap<String, u64> = BTreeMap::new();
         for (tid, count) in counts {
