@@ -11,7 +11,8 @@ use crate::sleeps::SleepRow;
 
 /// CPU per fetch at 10,000 at once (or the largest N below), as a multiple of ab's.
 pub(crate) const SCALE_CPU_OVER_AB: f64 = 1.2;
-/// The cost model's KB per fetch at that N.
+/// The cost model's KB per fetch at that N: per N, not per fetch in flight (the study opens
+/// 256 at a time, so not all N are open at once; the memory step holds them all).
 pub(crate) const SCALE_KB_PER_FETCH: f64 = 12.0;
 /// What the study keeps per in-flight fetch over bare hyper's, KB.
 pub(crate) const OWN_KB_OVER_BARE: f64 = 1.0;
@@ -91,7 +92,8 @@ pub(crate) fn scale(rows: &[ScaleRow], counts: &[usize]) -> Vec<Target> {
         }
         targets.push(Target::new(
             format!(
-                "memory per in-flight fetch on {} at {at} at most {SCALE_KB_PER_FETCH} KB",
+                "memory per fetch (KB per N, not all in flight) on {} at {at} at most \
+                 {SCALE_KB_PER_FETCH} KB",
                 row.runtime
             ),
             row.kb_per_fetch <= SCALE_KB_PER_FETCH,
