@@ -47,11 +47,11 @@ struct Slot {
 }
 
 impl Deadlines {
-    /// `slots` slots, for work bounded by `limit` each.
+    /// `slots` slots (one at least), for work bounded by `limit` each.
     pub fn new(slots: usize, limit: Duration) -> Deadlines {
         Deadlines {
             limit,
-            slots: (0..slots).map(|_| Slot::default()).collect(),
+            slots: (0..slots.max(1)).map(|_| Slot::default()).collect(),
         }
     }
 
@@ -62,15 +62,19 @@ impl Deadlines {
 
     /// Runs `work` in slot `slot`, or gives up with [`FetchError::Timeout`] once the sweep
     /// finds its deadline passed: between one limit and one limit and a tick after it
-    /// started.
+    /// started. One piece of work at a time in a slot: the caller gives each its own.
     pub async fn bounded<T>(
         &self,
         slot: usize,
         work: impl Future<Output = Result<T, FetchError>>,
     ) -> Result<T, FetchError> {
-        let Some(slot) = self.slots.get(slot) else {
-            return work.await;
-        };
+        debug_assert!(
+            slot < self.slots.len(),
+            "slot {slot} of {}",
+            self.slots.len()
+        );
+        // Past the last slot (a caller's mistake), the work shares one: still bounded.
+        let slot = &self.slots[slot % self.slots.len()];
         slot.expired.set(false);
         slot.deadline.set(Some(Instant::now() + self.limit));
         let expired = poll_fn(|cx| {

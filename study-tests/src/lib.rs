@@ -247,6 +247,11 @@ macro_rules! runtime_tests {
         }
 
         #[test]
+        fn a_stalled_request_ends_at_the_timeout_by_sweep_or_by_timer() {
+            $crate::load::check_load_timeouts_end_stalled_requests(BINARY);
+        }
+
+        #[test]
         fn a_run_that_needs_too_many_files_is_refused_with_the_numbers() {
             $crate::scale::check_out_of_files(BINARY);
         }

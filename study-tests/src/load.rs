@@ -74,6 +74,43 @@ pub fn check_load_reconnects_to_a_server_that_closes(binary: Binary) {
     );
 }
 
+/// A request the server never answers ends at `--timeout`, whichever way the timeout is
+/// kept: by the sweep (no timer per request; ended within a tenth of the timeout after it)
+/// or by a timer per request. Each stalled request is one error, and the run ends.
+pub fn check_load_timeouts_end_stalled_requests(binary: Binary) {
+    let fixture = Fixture::start_keep_alive(0, Duration::ZERO).unwrap();
+    let url = fixture.url("/fault/stall");
+    for check in ["sweep", "timer"] {
+        let args = [
+            "load",
+            "--connections",
+            "2",
+            "--requests",
+            "4",
+            "--timeout",
+            "0.5",
+            "--timeout-check",
+            check,
+            &url,
+        ];
+        let (output, report) = binary.run_json(&args);
+        assert_eq!(output.code, Some(1), "{check}: {}", output.stderr);
+        assert_eq!(report["timeout_check"], check, "{report}");
+        assert_eq!(report["failed"], 4, "{check}: {report}");
+        assert_eq!(
+            report["errors"],
+            serde_json::json!({"timed out after 0.5 s": 4}),
+            "{check}: {report}"
+        );
+        // Two requests in turn on each connection, each 0.5 s (0.55 at most by the sweep).
+        let run_ms = report["run_ms"].as_f64().unwrap();
+        assert!(
+            (1_000.0..10_000.0).contains(&run_ms),
+            "{check}: {run_ms} ms"
+        );
+    }
+}
+
 /// Every one of `requests` succeeded, and has its latency in the histogram.
 fn check_every_request_counted(context: &str, report: &Value, requests: u64) {
     assert_eq!(report["requests"], requests, "{context}: {report}");
