@@ -122,7 +122,8 @@ pub(crate) fn measure(
                     "load: {runtime}, {k} connections, {}",
                     server.name
                 ));
-                let row = run_runtime(runtime, binary, server, k, plan.requests, None)?;
+                let row =
+                    run_runtime(runtime, binary, server, k, plan.requests, None, "published")?;
                 results.rows.push(row);
                 progress(&format!(
                     "load: {runtime} with the study's adapter, {k} connections, {}",
@@ -174,7 +175,15 @@ pub(crate) fn measure(
                     "load: {runtime} at {rate} requests/s, {}",
                     server.name
                 ));
-                let row = run_runtime(runtime, binary, server, largest, requests, Some(rate))?;
+                let row = run_runtime(
+                    runtime,
+                    binary,
+                    server,
+                    largest,
+                    requests,
+                    Some(rate),
+                    "published",
+                )?;
                 results.rows.push(row);
             }
             if h2load {
@@ -214,7 +223,7 @@ fn run_runtime_with_study_adapter(
             said.trim().trim_start_matches("error: ")
         );
     }
-    let mut row = run(
+    let mut row = run_runtime(
         runtime,
         binary,
         server,
@@ -227,28 +236,8 @@ fn run_runtime_with_study_adapter(
     Ok(row)
 }
 
-/// One run of a runtime's `load` demo, with its published adapter.
-fn run_runtime(
-    runtime: &str,
-    binary: &Path,
-    server: &LoadServer,
-    connections: u64,
-    requests: u64,
-    rate: Option<f64>,
-) -> anyhow::Result<LoadRow> {
-    run(
-        runtime,
-        binary,
-        server,
-        connections,
-        requests,
-        rate,
-        "published",
-    )
-}
-
 /// One run of a runtime's `load` demo with `--io-adapter adapter`.
-fn run(
+fn run_runtime(
     runtime: &str,
     binary: &Path,
     server: &LoadServer,

@@ -122,12 +122,15 @@ mod tests {
     use futures::future::select;
 
     use super::*;
-    use crate::testing::ThreadRuntime;
+    use crate::testing::FakeRuntime;
 
     #[test]
     fn work_that_outlasts_its_deadline_ends_at_the_next_sweep() {
         let deadlines = Deadlines::new(2, Duration::from_millis(50));
-        let runtime = ThreadRuntime;
+        let runtime = FakeRuntime {
+            real_timer: true,
+            ..FakeRuntime::default()
+        };
         let start = Instant::now();
         let run = async {
             let stuck = deadlines.bounded(0, pending::<Result<(), FetchError>>());

@@ -10,14 +10,9 @@
 )]
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use study_tests::workspace;
-
-/// Every file of the workspace whose name ends with `extension`.
-fn files(extension: &str) -> Vec<PathBuf> {
-    workspace::files_ending_with(extension)
-}
 
 /// The text of a source file with its comments' markers taken out and its lines joined, so
 /// that a citation broken over two comment lines reads as one.
@@ -78,7 +73,10 @@ fn anchors(markdown: &str) -> BTreeSet<String> {
 #[test]
 fn nothing_cites_a_section_of_the_docs_by_its_number() {
     let mut found = Vec::new();
-    for path in files(".rs").into_iter().chain(files(".md")) {
+    for path in workspace::files_ending_with(".rs")
+        .into_iter()
+        .chain(workspace::files_ending_with(".md"))
+    {
         let text = std::fs::read_to_string(&path).unwrap();
         for (n, line) in text.lines().enumerate() {
             let lower = line.to_lowercase();
@@ -102,7 +100,7 @@ fn every_heading_the_code_cites_exists() {
     let root = workspace::root();
     let mut cited = 0;
     let mut missing = Vec::new();
-    for path in files(".rs") {
+    for path in workspace::files_ending_with(".rs") {
         let text = flattened(&std::fs::read_to_string(&path).unwrap());
         for (at, _) in text.match_indices(".md, \"") {
             let start = text[..at].rfind([' ', '(']).map_or(0, |i| i + 1);
@@ -131,7 +129,7 @@ fn every_heading_the_code_cites_exists() {
 fn every_link_to_a_heading_of_the_docs_lands() {
     let mut linked = 0;
     let mut missing = Vec::new();
-    for path in files(".md") {
+    for path in workspace::files_ending_with(".md") {
         let text = std::fs::read_to_string(&path).unwrap();
         for (at, _) in text.match_indices("](") {
             let Some(target) = text[at + 2..].split(')').next() else {
@@ -168,7 +166,7 @@ fn every_link_to_a_heading_of_the_docs_lands() {
 /// `#[tokio::test…]`), in any source file, the `runtime_tests!` macro's included.
 fn test_names() -> BTreeSet<String> {
     let mut names = BTreeSet::new();
-    for path in files(".rs") {
+    for path in workspace::files_ending_with(".rs") {
         let text = std::fs::read_to_string(&path).unwrap();
         let mut after_test = false;
         for line in text.lines() {
