@@ -204,7 +204,7 @@ pub(crate) fn measure(
 pub(crate) const STUDY_ADAPTER: &str = " (study)";
 
 /// One closed-loop run of a runtime's `load` demo with `--io-adapter study`, in a row of
-/// its own (`smol (study)`); an error where the runtime refuses it, with its reason.
+/// its own (`smol (study)`).
 fn run_runtime_with_study_adapter(
     runtime: &str,
     binary: &Path,
@@ -212,17 +212,6 @@ fn run_runtime_with_study_adapter(
     connections: u64,
     requests: u64,
 ) -> anyhow::Result<LoadRow> {
-    let refused = Command::new(binary)
-        .args(["load", "--io-adapter=study", "--requests=1", &server.url])
-        .output()
-        .context("cannot run it")?;
-    if !refused.status.success() {
-        let said = String::from_utf8_lossy(&refused.stderr);
-        anyhow::bail!(
-            "no study-adapter row for {runtime}: {}",
-            said.trim().trim_start_matches("error: ")
-        );
-    }
     let mut row = run_runtime(
         runtime,
         binary,
@@ -274,6 +263,7 @@ fn run_runtime(
         per_second: report.requests_per_second,
         user_us: report.user_cpu_per_request_us,
         sys_us: report.system_cpu_per_request_us,
+        polls_per_request: Some(report.polls_per_request),
         p50_us: Some(latency.p50),
         p90_us: Some(latency.p90),
         p99_us: Some(latency.p99),

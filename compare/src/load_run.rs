@@ -196,6 +196,9 @@ pub(crate) struct LoadRow {
     pub(crate) user_us: f64,
     /// System CPU per request, µs.
     pub(crate) sys_us: f64,
+    /// How many times the executor polled a connection per request, where the client
+    /// tells (the study's runtimes).
+    pub(crate) polls_per_request: Option<f64>,
     /// Latency percentiles, µs, where the client tells them.
     pub(crate) p50_us: Option<u64>,
     pub(crate) p90_us: Option<u64>,

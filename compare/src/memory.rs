@@ -6,7 +6,9 @@
 //! time: at 10,000 only about 6,000 are open at once there, so its KB per fetch is per N,
 //! not per fetch in flight. This step's server answers after 2 s, long enough for all N to
 //! be open at once (the server counts them: the table shows it), so that the difference of
-//! the two rows is what the study itself keeps per fetch.
+//! the two rows is what the study itself keeps per fetch. A third run takes the study's
+//! socket adapter (`--io-adapter study`), and the study's runs say how many times each
+//! fetch was polled.
 
 use std::path::{Path, PathBuf};
 
@@ -14,7 +16,7 @@ use serde::Serialize;
 
 use crate::measure::Measured;
 use crate::runs::{Server, measure_runs};
-use crate::stats::{failed_runs, median_of};
+use crate::stats::{failed_runs, median, median_of};
 use crate::workspace::{Binaries, bare_hyper_example};
 
 /// How long the memory step's server waits before each answer: long enough for N = 10,000
@@ -30,9 +32,15 @@ pub(crate) struct MemoryRow {
     pub(crate) bare_kb_per_fetch: f64,
     /// The study's, in KB.
     pub(crate) study_kb_per_fetch: f64,
+    /// The study's with `--io-adapter study`, in KB.
+    pub(crate) adapter_kb_per_fetch: f64,
     /// The most connections open at once during the bare runs and the study's.
     pub(crate) bare_peak_open: Option<u64>,
     pub(crate) study_peak_open: Option<u64>,
+    /// How many times the study polled each fetch, with the published adapter and with
+    /// the study's.
+    pub(crate) polls_per_fetch: Option<f64>,
+    pub(crate) adapter_polls_per_fetch: Option<f64>,
     /// Runs that exited with an error, of either.
     pub(crate) failed_runs: usize,
 }
@@ -55,7 +63,8 @@ fn measure(
 ) -> anyhow::Result<Vec<MemoryRow>> {
     // Bare hyper and the study run side by side, each against a server of its own, which
     // counts its own connections; the one-fetch baselines go to a server that answers at
-    // once (the memory of one fetch does not depend on how long it waits).
+    // once (the memory of one fetch does not depend on how long it waits). The study's
+    // adapter then runs against the study's server.
     let fixture = bin.join("fixture-server");
     let bare_server = Server::start(&fixture, MEMORY_LATENCY_MS)?;
     let study_server = Server::start(&fixture, MEMORY_LATENCY_MS)?;
@@ -65,29 +74,47 @@ fn measure(
         progress(runtime);
         let package = binary.file_name().and_then(|n| n.to_str()).unwrap_or("");
         let bare = bin.join("examples").join(bare_hyper_example(package));
-        let study_args = |n: usize, base: &str| {
-            ["scale", "--json", "--count", &n.to_string(), "--base", base]
-                .map(String::from)
-                .to_vec()
+        let study_args = |adapter: &'static str| {
+            move |n: usize, base: &str| {
+                let (n, adapter) = (n.to_string(), format!("--io-adapter={adapter}"));
+                ["scale", "--json", "--count", &n, "--base", base, &adapter]
+                    .map(String::from)
+                    .to_vec()
+            }
         };
         let bare_args = |n: usize, base: &str| vec![n.to_string(), base.to_owned()];
         let (bare, study) = std::thread::scope(|scope| {
-            let bare = scope
-                .spawn(|| kb_per_fetch([&at_once, &bare_server], &bare, bare_args, count, runs));
-            let study = kb_per_fetch([&at_once, &study_server], binary, study_args, count, runs);
+            let bare =
+                scope.spawn(|| per_fetch([&at_once, &bare_server], &bare, bare_args, count, runs));
+            let study = per_fetch(
+                [&at_once, &study_server],
+                binary,
+                study_args("published"),
+                count,
+                runs,
+            );
             (bare.join(), study)
         });
         let bare = bare.map_err(|_| anyhow::anyhow!("the bare-hyper run's thread panicked"))?;
-        let ((bare_kb, bare_open, bare_failed), (study_kb, study_open, study_failed)) =
-            (bare?, study?);
+        let (bare, study) = (bare?, study?);
+        let adapter = per_fetch(
+            [&at_once, &study_server],
+            binary,
+            study_args("study"),
+            count,
+            runs,
+        )?;
         rows.push(MemoryRow {
             runtime: runtime.clone(),
             count,
-            bare_kb_per_fetch: bare_kb,
-            study_kb_per_fetch: study_kb,
-            bare_peak_open: bare_open,
-            study_peak_open: study_open,
-            failed_runs: bare_failed + study_failed,
+            bare_kb_per_fetch: bare.kb,
+            study_kb_per_fetch: study.kb,
+            adapter_kb_per_fetch: adapter.kb,
+            bare_peak_open: bare.peak_open,
+            study_peak_open: study.peak_open,
+            polls_per_fetch: study.polls,
+            adapter_polls_per_fetch: adapter.polls,
+            failed_runs: bare.failed + study.failed + adapter.failed,
         });
     }
     Ok(rows)
@@ -105,23 +132,47 @@ pub(crate) fn run_step(
     measure(&binaries.runtimes, &binaries.bin, count, runs, progress)
 }
 
+/// What [`per_fetch`] measured.
+struct PerFetch {
+    /// (peak RSS at N - peak RSS at 1) / (N - 1), in KB.
+    kb: f64,
+    /// The most connections the server had open at once.
+    peak_open: Option<u64>,
+    /// The polls per fetch the run reported (`polls_per_fetch`), if it reports them.
+    polls: Option<f64>,
+    /// Runs that failed.
+    failed: usize,
+}
+
 /// (peak RSS at `count` - peak RSS at 1) / (`count` - 1) in KB, the median of `runs`
 /// runs, the one fetch against the first of `[one, many]` servers and the `count` against
-/// the second; the most connections that second server had open at once; and the runs that
-/// failed.
-fn kb_per_fetch(
+/// the second, with the other figures of [`PerFetch`].
+fn per_fetch(
     [one_server, many_server]: [&Server; 2],
     program: &Path,
     args: impl Fn(usize, &str) -> Vec<String>,
     count: usize,
     runs: usize,
-) -> anyhow::Result<(f64, Option<u64>, usize)> {
+) -> anyhow::Result<PerFetch> {
     let one: Vec<Measured> = measure_runs(program, &args(1, &one_server.base), runs)?;
     let _ = many_server.peak_open();
     let many = measure_runs(program, &args(count, &many_server.base), runs)?;
     let peak_open = many_server.peak_open().ok();
     let rss = |samples: &[Measured], what: &str| median_of(samples, what, |s| s.max_rss_kib as f64);
     let growth_kib = rss(&many, "peak RSS")? - rss(&one, "peak RSS of one fetch")?;
-    let kb = growth_kib.max(0.0) * 1.024 / (count as f64 - 1.0).max(1.0);
-    Ok((kb, peak_open, failed_runs(&one) + failed_runs(&many)))
+    // Bare hyper's example prints no report: no polls.
+    let polls: Option<Vec<f64>> = many
+        .iter()
+        .map(|s| {
+            let report: serde_json::Value = serde_json::from_str(&s.stdout).ok()?;
+            report["polls_per_fetch"].as_f64()
+        })
+        .collect();
+    let polls = polls.and_then(|polls| median(polls, "polls per fetch").ok());
+    Ok(PerFetch {
+        kb: growth_kib.max(0.0) * 1.024 / (count as f64 - 1.0).max(1.0),
+        peak_open,
+        polls,
+        failed: failed_runs(&one) + failed_runs(&many),
+    })
 }

@@ -56,13 +56,17 @@ impl Comparison {
              server answers after {MEMORY_LATENCY_MS} ms, so that all N are open at once \
              (\"open\" is the server's count); KB per fetch is (peak RSS at N - peak RSS at \
              1) / (N - 1).\n\n\
-             | runtime | N | bare hyper KB/fetch | open | study KB/fetch | open | study's own KB |\n\
-             | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+             The study's adapter (`--io-adapter study`) runs against the same server as \
+             the study; polls are how many times the executor polled each fetch.\n\n\
+             | runtime | N | bare hyper KB/fetch | open | study KB/fetch | open | study's own KB | \
+             polls/fetch | study adapter KB/fetch | polls/fetch |\n\
+             | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
         ));
         let open = |n: Option<u64>| n.map_or_else(|| "-".to_owned(), |n| n.to_string());
+        let polls = |n: Option<f64>| n.map_or_else(|| "-".to_owned(), |n| format!("{n:.1}"));
         for r in &self.memory {
             out.push_str(&format!(
-                "| {} | {} | {:.1} | {} | {:.1} | {} | {:+.1} |{}\n",
+                "| {} | {} | {:.1} | {} | {:.1} | {} | {:+.1} | {} | {:.1} | {} |{}\n",
                 r.runtime,
                 r.count,
                 r.bare_kb_per_fetch,
@@ -70,6 +74,9 @@ impl Comparison {
                 r.study_kb_per_fetch,
                 open(r.study_peak_open),
                 r.own_kb_per_fetch(),
+                polls(r.polls_per_fetch),
+                r.adapter_kb_per_fetch,
+                polls(r.adapter_polls_per_fetch),
                 failed_note(r.failed_runs),
             ));
         }
@@ -198,8 +205,9 @@ impl Comparison {
                  process's, all threads; \"accepted\" is the server's own count; server CPU is \
                  its share of one CPU during the run.\n\n\
                  | client | K | requests | failed | requests/s | user µs/req | sys µs/req | \
-                 CPU µs/req | x wrk | p50 µs | p99 µs | max µs | opened | accepted | server CPU |\n\
-                 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+                 CPU µs/req | x wrk | polls/req | p50 µs | p99 µs | max µs | opened | accepted | \
+                 server CPU |\n\
+                 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
             ));
             let rows = self
                 .load
@@ -214,7 +222,7 @@ impl Comparison {
                     |w| format!("{:.2}", r.cpu_us() / w.cpu_us()),
                 );
                 out.push_str(&format!(
-                    "| {} | {} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {ratio} | {} | {} | {} | {} | {} | {:.0} % |\n",
+                    "| {} | {} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {ratio} | {} | {} | {} | {} | {} | {} | {:.0} % |\n",
                     r.client,
                     r.connections,
                     r.requests,
@@ -223,6 +231,8 @@ impl Comparison {
                     r.user_us,
                     r.sys_us,
                     r.cpu_us(),
+                    r.polls_per_request
+                        .map_or_else(|| "-".to_owned(), |polls| format!("{polls:.1}")),
                     cell(r.p50_us),
                     cell(r.p99_us),
                     cell(r.max_us),

@@ -103,26 +103,39 @@ pub(crate) fn scale(rows: &[ScaleRow], counts: &[usize]) -> Vec<Target> {
     targets
 }
 
-/// The memory step's target: the study's own bytes per in-flight fetch at most
-/// [`OWN_KB_OVER_BARE`] over bare hyper's.
+/// The memory step's targets: the study's own bytes per in-flight fetch at most
+/// [`OWN_KB_OVER_BARE`] over bare hyper's, and the study's adapter keeping no more per
+/// fetch than the published one.
 pub(crate) fn memory(rows: &[MemoryRow]) -> Vec<Target> {
-    rows.iter()
-        .map(|row| {
-            let own = row.own_kb_per_fetch();
-            Target::new(
-                format!(
-                    "the study's own memory per in-flight fetch on {} at {} at most \
-                     {OWN_KB_OVER_BARE} KB over bare hyper's",
-                    row.runtime, row.count
-                ),
-                own <= OWN_KB_OVER_BARE,
-                format!(
-                    "{:.1} KB against {:.1} KB, {own:+.1} KB",
-                    row.study_kb_per_fetch, row.bare_kb_per_fetch
-                ),
-            )
-        })
-        .collect()
+    let mut targets = Vec::new();
+    for row in rows {
+        let own = row.own_kb_per_fetch();
+        targets.push(Target::new(
+            format!(
+                "the study's own memory per in-flight fetch on {} at {} at most \
+                 {OWN_KB_OVER_BARE} KB over bare hyper's",
+                row.runtime, row.count
+            ),
+            own <= OWN_KB_OVER_BARE,
+            format!(
+                "{:.1} KB against {:.1} KB, {own:+.1} KB",
+                row.study_kb_per_fetch, row.bare_kb_per_fetch
+            ),
+        ));
+        targets.push(Target::new(
+            format!(
+                "memory per in-flight fetch on {} at {} with the study's adapter at most \
+                 the published one's",
+                row.runtime, row.count
+            ),
+            row.adapter_kb_per_fetch <= row.study_kb_per_fetch,
+            format!(
+                "{:.1} KB against {:.1} KB",
+                row.adapter_kb_per_fetch, row.study_kb_per_fetch
+            ),
+        ));
+    }
+    targets
 }
 
 /// The sleeps' targets: `sleeps` gathered sleeps end within [`JOINED_SLEEPS_S`] (joined)
@@ -291,15 +304,19 @@ mod tests {
     }
 
     #[test]
-    fn memory_allows_one_kb_over_bare_hyper() {
-        let row = |study| MemoryRow {
+    fn memory_allows_one_kb_over_bare_hyper_and_nothing_over_the_published_adapter() {
+        let row = |study, adapter| MemoryRow {
             runtime: "smol".to_owned(),
             count: 10_000,
             bare_kb_per_fetch: 10.0,
             study_kb_per_fetch: study,
+            adapter_kb_per_fetch: adapter,
             ..MemoryRow::default()
         };
-        assert_eq!(met(&memory(&[row(11.0), row(11.01)])), [true, false]);
+        assert_eq!(
+            met(&memory(&[row(11.0, 11.0), row(11.01, 11.02)])),
+            [true, true, false, false]
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! wake to the poll that answers it, and which threads the wakes came from. The pictures:
 //! the lesson's concurrent phase on smol and on tokio, one above the other, and the
 //! starvation demo's busy-loop hog on tokio, a lane per task, each poll a bar and each wake
-//! a dot.
+//! a dot, coloured by what woke the task (a second table counts the wakes by source).
 
 use std::path::{Path, PathBuf};
 
@@ -33,7 +33,19 @@ pub(crate) struct TraceRow {
     wakes_from_other_threads: f64,
     /// Those threads, by name.
     other_threads: Vec<String>,
+    /// What woke the tasks: each source with its count, as the summary gives them.
+    wakes_by_source: Vec<(String, u64)>,
 }
+
+/// The sources a wake may have, in the table's order, each with its colour in the
+/// pictures.
+const SOURCES: [(&str, RGBColor); 5] = [
+    ("socket read", RGBColor(214, 39, 40)),
+    ("socket write", RGBColor(148, 103, 189)),
+    ("timer", RGBColor(44, 160, 44)),
+    ("task or channel", RGBColor(255, 127, 14)),
+    ("unknown", RGBColor(90, 90, 90)),
+];
 
 /// Runs the traced demos of every runtime, draws the pictures into `out`, and returns
 /// the table of figures, in markdown.
@@ -129,6 +141,15 @@ fn row(runtime: &str, demo: &'static str, trace: &Value) -> TraceRow {
             .iter()
             .filter_map(|t| Some(format!("{} ({})", t[0].as_str()?, t[1].as_u64()?)))
             .collect(),
+        wakes_by_source: summary["wakes_by_source"]
+            .as_array()
+            .map(|pairs| {
+                pairs
+                    .iter()
+                    .filter_map(|p| Some((p[0].as_str()?.to_owned(), p[1].as_u64()?)))
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 
@@ -160,15 +181,44 @@ fn markdown(rows: &[TraceRow]) -> String {
             r.other_threads.join(", "),
         ));
     }
+    out.push_str(
+        "\n### What woke the tasks (`args.source` in the trace)\n\n\
+         The study tags the wakers it hands down: hyper's socket (read, write), the runtime \
+         handle's sleep, the gathers of spawned tasks and hyper's channels; a wake no tag \
+         saw is unknown. Wakes per source, and the share with a known source.\n\n\
+         | runtime | demo | socket read | socket write | timer | task or channel | unknown | \
+         known |\n\
+         | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+    );
+    for r in rows {
+        let count = |source: &str| {
+            r.wakes_by_source
+                .iter()
+                .find(|(name, _)| name == source)
+                .map_or(0, |(_, count)| *count)
+        };
+        let counts: Vec<u64> = SOURCES.iter().map(|(source, _)| count(source)).collect();
+        let total: u64 = counts.iter().sum();
+        let known = total - count("unknown");
+        let cells: Vec<String> = counts.iter().map(u64::to_string).collect();
+        out.push_str(&format!(
+            "| {} | {} | {} | {:.0} % |\n",
+            r.runtime,
+            r.demo,
+            cells.join(" | "),
+            known as f64 * 100.0 / total.max(1) as f64
+        ));
+    }
     out
 }
 
-/// One task's lane: its id, its name, its polls (start and end, µs) and its wakes (µs).
+/// One task's lane: its id, its name, its polls (start and end, µs) and its wakes (µs,
+/// with their source).
 struct Lane {
     task: u64,
     name: String,
     polls: Vec<(f64, f64)>,
-    wakes: Vec<f64>,
+    wakes: Vec<(f64, String)>,
 }
 
 /// The lanes of the tasks of `trace` whose names `keep` accepts, with every event that
@@ -208,7 +258,8 @@ fn lanes(trace: &Value, keep: impl Fn(&str) -> bool, until: f64) -> Vec<Lane> {
             let duration = event["dur"].as_f64().unwrap_or(0.0);
             lane.polls.push((ts, ts + duration));
         } else {
-            lane.wakes.push(ts);
+            let source = event["args"]["source"].as_str().unwrap_or("unknown");
+            lane.wakes.push((ts, source.to_owned()));
         }
     }
     lanes.into_iter().map(|(_, lane)| lane).collect()
@@ -277,13 +328,13 @@ fn draw_hog(path: &Path, file: &Path) -> anyhow::Result<()> {
         lane.polls
             .retain(|(from, to)| *to >= window_start && *from <= window_end);
         lane.wakes
-            .retain(|at| (window_start..=window_end).contains(at));
+            .retain(|(at, _)| (window_start..=window_end).contains(at));
         for poll in &mut lane.polls {
             poll.0 -= window_start;
             poll.1 -= window_start;
         }
-        for wake in &mut lane.wakes {
-            *wake -= window_start;
+        for (at, _) in &mut lane.wakes {
+            *at -= window_start;
         }
     }
     shown.retain(|lane| !lane.polls.is_empty());
@@ -341,11 +392,26 @@ fn draw_panel(
                 BLUE.mix(0.8).filled(),
             )
         }))?;
-        chart.draw_series(
-            lane.wakes
-                .iter()
-                .map(|at| Circle::new((at / 1000.0, top - 0.15), 2, RED.filled())),
-        )?;
+        for (source, colour) in SOURCES {
+            let series = chart.draw_series(
+                lane.wakes
+                    .iter()
+                    .filter(|(_, from)| from == source)
+                    .map(|(at, _)| Circle::new((at / 1000.0, top - 0.15), 3, colour.filled())),
+            )?;
+            // One legend entry per source, from the first lane.
+            if index == 0 {
+                series
+                    .label(format!("wake: {source}"))
+                    .legend(move |(x, y)| Circle::new((x, y), 3, colour.filled()));
+            }
+        }
     }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
     Ok(())
 }

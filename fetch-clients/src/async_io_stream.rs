@@ -146,16 +146,17 @@ impl hyper::rt::Write for AsyncIoStream {
 }
 
 /// A plain connection's stream with whichever adapter `--io-adapter` chose: `P`, the
-/// runtime's published one, or the study's.
+/// runtime's published one, or `S`, the study's ([`AsyncIoStream`] on async-io's
+/// runtimes, runtime-compio's own `CompioStream` on compio).
 #[derive(Debug)]
-pub enum ChosenIo<P> {
+pub enum ChosenIo<P, S = AsyncIoStream> {
     /// The runtime's own stream under the adapter a user gets from crates.io.
     Published(P),
-    /// [`AsyncIoStream`].
-    Study(AsyncIoStream),
+    /// The study's adapter.
+    Study(S),
 }
 
-impl<P: hyper::rt::Read + Unpin> hyper::rt::Read for ChosenIo<P> {
+impl<P: hyper::rt::Read + Unpin, S: hyper::rt::Read + Unpin> hyper::rt::Read for ChosenIo<P, S> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -168,7 +169,7 @@ impl<P: hyper::rt::Read + Unpin> hyper::rt::Read for ChosenIo<P> {
     }
 }
 
-impl<P: hyper::rt::Write + Unpin> hyper::rt::Write for ChosenIo<P> {
+impl<P: hyper::rt::Write + Unpin, S: hyper::rt::Write + Unpin> hyper::rt::Write for ChosenIo<P, S> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -25,14 +25,6 @@ pub enum BuildError {
         /// The client's name.
         client: &'static str,
     },
-    /// `--io-adapter study` on a runtime that has no study adapter.
-    #[error("--io-adapter study: {runtime} has no study adapter yet ({why})")]
-    NoStudyAdapter {
-        /// The runtime's name.
-        runtime: &'static str,
-        /// Why, and what to use.
-        why: &'static str,
-    },
     /// The client library refused its configuration.
     #[error("cannot build the {client} client: {reason}")]
     Client {

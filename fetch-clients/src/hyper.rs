@@ -25,6 +25,7 @@ use url::{Host, Url};
 
 use fetch_core::fetch::error_chain;
 use fetch_core::timeout::with_timeout;
+use fetch_core::trace::{SourceTag, WakeSource, woken_by};
 use fetch_core::{
     ClientOptions, Connection, Fetch, FetchError, Fetched, IoAdapter, KeptAliveClient, Runtime,
     TlsProblem,
@@ -32,6 +33,7 @@ use fetch_core::{
 
 use crate::body::check_announced;
 use crate::error::BuildError;
+use crate::socket_wakes::SocketWakes;
 
 /// How a runtime resolves names and opens connections for hyper.
 ///
@@ -45,10 +47,6 @@ pub trait Connect: Runtime {
 
     /// The runtime's TCP stream under rustls, adapted to hyper's I/O traits.
     type TlsIo: hyper::rt::Read + hyper::rt::Write + Unpin;
-
-    /// Why the runtime has no study adapter (`--io-adapter study` is then refused), or
-    /// `None` when it has one.
-    const NO_STUDY_ADAPTER: Option<&'static str> = None;
 
     /// Resolves `host` to socket addresses, with the runtime's own resolver.
     async fn resolve(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>>;
@@ -96,12 +94,6 @@ const CONNECTS_AT_ONCE: usize = 256;
 impl<C: Connect> HyperClient<C> {
     /// A client that opens its connections with `connector`.
     pub fn new(connector: C, options: &ClientOptions) -> Result<Self, BuildError> {
-        if let (IoAdapter::Study, Some(why)) = (options.io_adapter, C::NO_STUDY_ADAPTER) {
-            return Err(BuildError::NoStudyAdapter {
-                runtime: connector.name(),
-                why,
-            });
-        }
         Ok(HyperClient {
             connector,
             tls: crate::tls::rustls_config(options.ca_cert.as_deref())?,
@@ -147,7 +139,8 @@ impl<C: Connect> HyperClient<C> {
         F: Future<Output = io::Result<T>>,
     {
         let limit = self.options.connect_timeout;
-        let _turn = self.connecting.acquire().await;
+        // Another fetch's connect that ends hands its turn on.
+        let _turn = woken_by(WakeSource::TaskOrChannel, self.connecting.acquire()).await;
         let addrs = self.addresses(url).await?;
         let attempts = async {
             let mut last = None;
@@ -179,6 +172,7 @@ impl<C: Connect> HyperClient<C> {
     where
         I: hyper::rt::Read + hyper::rt::Write + Unpin,
     {
+        let io = SocketWakes::new(io);
         let (mut sender, connection) = http1::handshake(io).await.map_err(http_error)?;
         let max = self.options.max_body;
         // The request goes to hyper's queue here, so that the exchange below keeps only the
@@ -197,6 +191,10 @@ impl<C: Connect> HyperClient<C> {
         // exchange, rather than spawned: the fetch stays one future, on one thread, and
         // works the same inside `join_all` or a spawned task, on any runtime. When the
         // exchange stops early (an error, the cap), dropping both closes the socket.
+        // For the trace, a wake through either that is not the socket's (SocketWakes tags
+        // those) is one of hyper's channels between the two.
+        let exchange = woken_by(WakeSource::TaskOrChannel, exchange);
+        let connection = woken_by(WakeSource::TaskOrChannel, connection);
         let (outcome, _closed) = join(exchange, connection).await;
         outcome
     }
@@ -229,7 +227,13 @@ impl<C: Connect> HyperClient<C> {
             self.first_connection(url, connect).await.map(Stream::Tls)
         } else {
             let adapter = self.options.io_adapter;
-            let connect = |addr| self.connector.connect(addr, adapter);
+            // A connect is woken when the socket is writable (or its connect completed).
+            let connect = |addr| {
+                woken_by(
+                    WakeSource::SocketWrite,
+                    self.connector.connect(addr, adapter),
+                )
+            };
             self.first_connection(url, connect).await.map(Stream::Plain)
         }
     }
@@ -303,7 +307,10 @@ impl<C: Connect> Connection for KeptAliveConnection<C> {
 /// hyper's two halves of a kept-alive connection over `I`.
 pub struct KeptAliveStream<I: hyper::rt::Read + hyper::rt::Write + Unpin> {
     sender: http1::SendRequest<Empty<Bytes>>,
-    connection: Pin<Box<http1::Connection<I, Empty<Bytes>>>>,
+    connection: Pin<Box<http1::Connection<SocketWakes<I>, Empty<Bytes>>>>,
+    /// For the trace: the wakes of the exchange and of the connection that are not the
+    /// socket's are hyper's channels between the two.
+    channels: [SourceTag; 2],
     /// Whether it may carry another request.
     open: bool,
     max_body: u64,
@@ -315,10 +322,15 @@ pub struct KeptAliveStream<I: hyper::rt::Read + hyper::rt::Write + Unpin> {
 impl<I: hyper::rt::Read + hyper::rt::Write + Unpin> KeptAliveStream<I> {
     /// hyper's handshake over `io` (for HTTP/1.1, nothing goes on the wire).
     async fn handshake(io: I, max_body: u64) -> Result<Self, FetchError> {
+        let io = SocketWakes::new(io);
         let (sender, connection) = http1::handshake(io).await.map_err(http_error)?;
         Ok(KeptAliveStream {
             sender,
             connection: Box::pin(connection),
+            channels: [
+                SourceTag::new(WakeSource::TaskOrChannel),
+                SourceTag::new(WakeSource::TaskOrChannel),
+            ],
             open: true,
             max_body,
             last: None,
@@ -342,6 +354,7 @@ impl<I: hyper::rt::Read + hyper::rt::Write + Unpin> KeptAliveStream<I> {
             connection,
             open,
             max_body,
+            channels: [exchange_tag, connection_tag],
             ..
         } = self;
         let max = *max_body;
@@ -356,11 +369,11 @@ impl<I: hyper::rt::Read + hyper::rt::Write + Unpin> KeptAliveStream<I> {
             Ok((read_response(response, max).await?, closes))
         });
         let outcome = poll_fn(|cx| {
-            if *open && connection.as_mut().poll(cx).is_ready() {
+            if *open && connection_tag.poll(cx, |cx| connection.as_mut().poll(cx).is_ready()) {
                 // The connection ended: the server closed it, or it broke.
                 *open = false;
             }
-            exchange.as_mut().poll(cx)
+            exchange_tag.poll(cx, |cx| exchange.as_mut().poll(cx))
         })
         .await;
         match outcome {

@@ -20,6 +20,7 @@ mod body;
 pub mod error;
 pub mod hyper;
 pub mod isahc;
+mod socket_wakes;
 pub mod surf;
 pub mod tls;
 

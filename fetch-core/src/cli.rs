@@ -108,9 +108,9 @@ pub struct FetchArgs {
 pub struct AdapterArgs {
     /// hyper's I/O adapter over the runtime's plain TCP sockets: `published`, what a user
     /// gets from crates.io (smol-hyper's `FuturesIo`, tokio's `TokioIo`, compio's
-    /// `AsyncStream`); `study`, the study's own (fetch-clients' `AsyncIoStream` on async-io's
-    /// runtimes: no zero-filled read buffer, no read it knows will fail; on tokio,
-    /// `TokioIo` itself). hyper only; https keeps the published one.
+    /// `AsyncStream`); `study`, the study's own (`AsyncIoStream` on async-io's runtimes;
+    /// `CompioStream` and a ring that defers its task work on compio; on tokio, `TokioIo`
+    /// itself). hyper only; https keeps the published one.
     #[arg(long, value_enum, default_value_t = IoAdapter::Published)]
     pub io_adapter: IoAdapter,
 }
@@ -305,6 +305,19 @@ impl Cli {
     /// Where the run writes its trace of polls and wakes, if it does (`--trace`).
     pub fn trace(&self) -> Option<&std::path::Path> {
         self.output().trace.as_deref()
+    }
+
+    /// hyper's I/O adapter (`--io-adapter`); `published` where the demo fetches nothing.
+    pub fn io_adapter(&self) -> IoAdapter {
+        match &self.subcommand {
+            None => self.lesson.fetch.adapter.io_adapter,
+            Some(
+                Command::Reactive(ReactiveArgs { fetch, .. })
+                | Command::Scale(ScaleArgs { fetch, .. }),
+            ) => fetch.adapter.io_adapter,
+            Some(Command::Load(args)) => args.adapter.io_adapter,
+            Some(Command::Sleep(_) | Command::Starve(_)) => IoAdapter::Published,
+        }
     }
 }
 

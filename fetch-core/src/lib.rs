@@ -10,7 +10,7 @@
 //!   must provide; [`seed`], the seed's documents; [`census`], the process's OS threads;
 //!   [`open_files`], the open-files limit; [`report`], the live printer, the record of one fetch
 //!   and the exit code; [`cli`], the flags, defined once; [`trace`], the timeline of polls
-//!   and wakes (`--trace`);
+//!   and wakes (`--trace`); [`polls`], the polls of each fetch, counted always;
 //! - [`session`], one fetch under its timeout, and the concurrent and sequential phases
 //!   that gather fetches;
 //! - the demos, each with its own report type: [`lesson`] (the seed's two cells),
@@ -29,6 +29,7 @@ pub mod fetch;
 pub mod lesson;
 pub mod load;
 pub mod open_files;
+pub mod polls;
 pub mod reactive;
 pub mod report;
 pub mod run_report;

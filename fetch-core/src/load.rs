@@ -29,6 +29,7 @@ use crate::census::{process_cpu, process_status};
 use crate::cli::LoadArgs;
 use crate::fetch::{Connection, FetchError, Fetched, KeptAliveClient};
 use crate::open_files::{OpenFiles, open_files};
+use crate::polls::{PollCount, per};
 use crate::report::{DemoReport, Failures, Live, Progress, millis_since};
 use crate::runtime::Runtime;
 use crate::session::check_status;
@@ -82,6 +83,9 @@ pub struct LoadReport {
     pub server_closes: u64,
     /// The body bytes received, all answers.
     pub bytes: u64,
+    /// How many times the executor polled a connection per request, on average: a wake
+    /// per answer, or one per piece of it.
+    pub polls_per_request: f64,
     /// The run's wall time, from the first request to the last answer.
     pub run_ms: f64,
     /// Answers per second of wall time, failed ones included.
@@ -172,6 +176,8 @@ struct Load<R, K> {
     next: Cell<u64>,
     tally: RefCell<Tally>,
     progress: Progress,
+    /// The polls of every connection.
+    polls: PollCount,
 }
 
 /// What the connections have counted so far.
@@ -245,11 +251,12 @@ pub async fn demo<R: Runtime, K: KeptAliveClient + 'static>(
             bytes: 0,
         }),
         progress: Progress::new(usize::try_from(args.requests).unwrap_or(usize::MAX), live),
+        polls: PollCount::default(),
     });
     let workers = (0..args.connections).map(|first| {
         traced(
             move || format!("connection {first}"),
-            connection(load.clone(), first),
+            load.polls.clone().counting(connection(load.clone(), first)),
         )
     });
     let workers = join_all(workers);
@@ -302,6 +309,7 @@ pub async fn demo<R: Runtime, K: KeptAliveClient + 'static>(
         connections_opened: tally.opened,
         server_closes: tally.server_closes,
         bytes: tally.bytes,
+        polls_per_request: per(load.polls.get(), args.requests),
         run_ms,
         requests_per_second: requests / (run_ms / 1000.0).max(f64::MIN_POSITIVE),
         latency_us: Latency::of(&tally.latencies),
@@ -439,8 +447,8 @@ fn print(report: &LoadReport, live: Live) {
         ));
     }
     live.line(format_args!(
-        "CPU per request: {:.1} µs user, {:.1} µs system",
-        report.user_cpu_per_request_us, report.system_cpu_per_request_us
+        "per request: {:.1} µs of user CPU, {:.1} µs of system CPU, {:.1} polls",
+        report.user_cpu_per_request_us, report.system_cpu_per_request_us, report.polls_per_request
     ));
     live.line(format_args!(
         "connections opened: {} for {} kept alive",

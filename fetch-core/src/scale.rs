@@ -15,9 +15,11 @@ use url::Url;
 use crate::cli::{GatherMode, ScaleArgs};
 use crate::fetch::Fetch;
 use crate::open_files::{OpenFiles, open_files};
+use crate::polls::{PollCount, per};
 use crate::report::{DemoReport, Failures, FetchReport, Live, Progress, millis_since};
 use crate::runtime::Runtime;
 use crate::session::{Session, Target, fetch_one};
+use crate::trace::{WakeSource, woken_by};
 
 /// What the scale mode found, as `--json` prints it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -39,6 +41,10 @@ pub struct ScaleReport {
     pub slowest_fetch_ms: f64,
     /// How many fetches succeeded.
     pub succeeded: usize,
+    /// How many times the executor polled each fetch, on average: a wake per answer, or
+    /// one per piece of it (none where no executor polls: the threads baseline).
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub polls_per_fetch: Option<f64>,
     /// Each distinct error, with how many fetches ended with it.
     pub errors: BTreeMap<String, usize>,
     /// How many sleeps were gathered.
@@ -101,13 +107,14 @@ pub async fn demo<R: Runtime, F: Fetch + 'static>(
     ));
     let start = Instant::now();
     let progress = Rc::new(Progress::new(args.count, live));
+    let polls = PollCount::default();
     let fetch = {
         let (session, progress, base) = (session.clone(), progress.clone(), base.cloned());
+        let polls = polls.clone();
         move |n: usize| {
             let target = doc_target(base.as_ref(), &n.to_string());
-            progress
-                .clone()
-                .counted(fetch_one(session.clone(), target, start).map(Outcome::of))
+            let fetch = fetch_one(session.clone(), target, start).map(Outcome::of);
+            progress.clone().counted(polls.clone().counting(fetch))
         }
     };
     let outcomes: Vec<Outcome> =
@@ -120,8 +127,10 @@ pub async fn demo<R: Runtime, F: Fetch + 'static>(
     }
     let succeeded = outcomes.iter().filter(|o| o.error.is_none()).count();
     let slowest_fetch_ms = outcomes.iter().map(|o| o.ms).fold(0.0, f64::max);
+    let polls_per_fetch = per(polls.get(), args.count as u64);
     live.line(format_args!(
-        "{succeeded} of {} fetched in {:.3} s (slowest {:.3} s)",
+        "{succeeded} of {} fetched in {:.3} s (slowest {:.3} s), {polls_per_fetch:.1} polls \
+         per fetch",
         args.count,
         fetch_ms / 1000.0,
         slowest_fetch_ms / 1000.0
@@ -172,6 +181,7 @@ pub async fn demo<R: Runtime, F: Fetch + 'static>(
         fetch_ms,
         slowest_fetch_ms,
         succeeded,
+        polls_per_fetch: Some(polls_per_fetch),
         errors,
         sleeps: args.sleeps,
         each_sleep_ms: args.sleep_ms,
@@ -231,7 +241,7 @@ async fn gather<R: Runtime, T: 'static, W: Future<Output = T> + 'static>(
         }
         (GatherMode::Spawn, None) => {
             let tasks = (0..count).map(|n| make(n).boxed_local()).collect();
-            runtime.gather_spawn(tasks).await
+            woken_by(WakeSource::TaskOrChannel, runtime.gather_spawn(tasks)).await
         }
         (GatherMode::Spawn, Some(k)) => {
             let (next, make) = (Rc::new(Cell::new(0)), Rc::new(make));
@@ -248,7 +258,7 @@ async fn gather<R: Runtime, T: 'static, W: Future<Output = T> + 'static>(
                 .boxed_local()
             };
             let workers = (0..k.min(count)).map(worker).collect();
-            let outputs = runtime.gather_spawn(workers).await;
+            let outputs = woken_by(WakeSource::TaskOrChannel, runtime.gather_spawn(workers)).await;
             outputs.into_iter().flatten().collect()
         }
     }

@@ -20,7 +20,7 @@ use crate::fetch::{
 use crate::report::{FetchReport, Live, millis_since};
 use crate::runtime::Runtime;
 use crate::timeout::{finished_or_timed_out, timeout};
-use crate::trace::{self, traced};
+use crate::trace::{self, WakeSource, traced, woken_by};
 
 /// What every fetch of a run shares: the runtime, the client and the settings.
 ///
@@ -105,7 +105,12 @@ pub async fn concurrent<R: Runtime, F: Fetch + 'static>(
         GatherMode::Join => join_all(fetches).await,
         GatherMode::Spawn => {
             let tasks = fetches.map(FutureExt::boxed_local).collect();
-            session.runtime.gather_spawn(tasks).await
+            // The gather is woken when a task ends.
+            woken_by(
+                WakeSource::TaskOrChannel,
+                session.runtime.gather_spawn(tasks),
+            )
+            .await
         }
     };
     PhaseReport {

@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::census::{cpu_ms, current_tid};
 use crate::report::{DemoReport, Failures, Live, millis_since};
 use crate::runtime::Runtime;
-use crate::trace::traced;
+use crate::trace::{WakeSource, traced, woken_by};
 
 /// How often each victim ticks.
 pub const TICK: Duration = Duration::from_millis(10);
@@ -196,7 +196,7 @@ async fn scenario<R: Runtime>(runtime: &R, hog: Hog) -> Scenario {
     );
     let (mut late, mut hog_ms, mut messages) = (Vec::new(), 0.0, 0);
     let mut readings = Vec::new();
-    for outcome in runtime.gather_spawn(tasks).await {
+    for outcome in woken_by(WakeSource::TaskOrChannel, runtime.gather_spawn(tasks)).await {
         match outcome {
             Outcome::Ticks(ticks) => late.extend(ticks),
             Outcome::Hog(ms, count) => (hog_ms, messages) = (ms, count),
@@ -252,11 +252,19 @@ async fn hog_task<R: Runtime>(runtime: R, hog: Hog) -> Outcome {
         Hog::YieldingLoop => {
             while started.elapsed() < HOG {
                 spin(Duration::from_millis(1));
-                runtime.yield_now().await;
+                woken_by(WakeSource::TaskOrChannel, runtime.yield_now()).await;
             }
         }
-        Hog::OffThread => runtime.spawn_blocking(|| spin(HOG)).await,
-        Hog::ReadyLoop => messages = runtime.ready_loop(HOG).await,
+        Hog::OffThread => {
+            woken_by(
+                WakeSource::TaskOrChannel,
+                runtime.spawn_blocking(|| spin(HOG)),
+            )
+            .await
+        }
+        Hog::ReadyLoop => {
+            messages = woken_by(WakeSource::TaskOrChannel, runtime.ready_loop(HOG)).await
+        }
     }
     Outcome::Hog(millis_since(started), messages)
 }

@@ -12,6 +12,7 @@ const LAYERS: [&[&str]; 4] = [
         "cli",
         "fetch",
         "open_files",
+        "polls",
         "report",
         "runtime",
         "seed",

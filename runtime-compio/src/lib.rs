@@ -1,7 +1,8 @@
 //! The lesson on compio: a single-threaded runtime on io_uring, where the kernel does the
 //! reads and writes and the runtime collects their results (completion, not readiness);
 //! compio's `spawn` for local tasks, and hyper over compio's own `TcpStream`, adapted by
-//! compio's `AsyncStream` and `smol_hyper::rt::FuturesIo`.
+//! compio's `AsyncStream` and `smol_hyper::rt::FuturesIo`, or with `--io-adapter study` by
+//! the study's `CompioStream` (`compio_stream.rs`).
 //!
 //! Run with: `cargo run -p runtime-compio`
 //!
@@ -37,11 +38,15 @@ use futures::future::LocalBoxFuture;
 use rustls::pki_types::ServerName;
 use smol_hyper::rt::FuturesIo;
 
-use fetch_clients::Connect;
+use fetch_clients::{ChosenIo, Connect};
 use fetch_core::runtime::Reactive;
 use fetch_core::starve::receive_for;
+use fetch_core::trace::{WakeSource, woken_by};
 use fetch_core::{Cli, IoAdapter, RunReport, Runtime};
 use study_play::Play;
+
+pub mod compio_stream;
+use compio_stream::CompioStream;
 
 /// Plays the lesson, or the demo the command line names, on one thread, and returns its
 /// report.
@@ -52,7 +57,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<RunReport> {
     let play = Play::prepare(cli)?;
     // compio's runtime polls every task on the thread that calls `block_on`, and waits in
     // its driver there: io_uring, whose completions say which operation finished.
-    let executor = build_runtime()?;
+    let executor = build_runtime_for(cli.io_adapter())?;
     let runtime = Compio::new(executor.driver_type());
     // The demo runs as a local task of its own, not as the future `block_on` polls: see
     // `Play::demo` for why.
@@ -93,7 +98,8 @@ impl Runtime for Compio {
     }
 
     async fn sleep(&self, duration: Duration) {
-        compio::time::sleep(duration).await;
+        // For the trace: this wake is a timer's.
+        woken_by(WakeSource::Timer, compio::time::sleep(duration)).await;
     }
 
     async fn gather_spawn<T: 'static>(&self, futures: Vec<LocalBoxFuture<'static, T>>) -> Vec<T> {
@@ -143,26 +149,26 @@ impl Runtime for Compio {
 }
 
 impl Connect for Compio {
-    type Io = FuturesIo<Stream>;
+    type Io = ChosenIo<FuturesIo<Stream>, CompioStream>;
     type TlsIo = FuturesIo<futures_rustls::client::TlsStream<Stream>>;
-
-    const NO_STUDY_ADAPTER: Option<&'static str> = Some(
-        "hyper over compio's own buffers, without AsyncStream's copies, is not written; \
-         use --io-adapter published",
-    );
 
     async fn resolve(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
         // The OS resolver blocks, so compio runs it on its blocking pool.
         Ok((host, port).to_socket_addrs_async().await?.collect())
     }
 
-    async fn connect(&self, addr: SocketAddr, _adapter: IoAdapter) -> io::Result<Self::Io> {
-        // `--io-adapter study` is refused before any connect: see `NO_STUDY_ADAPTER`.
-        let stream = compio::net::TcpStream::connect(addr).await?;
-        Ok(FuturesIo::new(Box::pin(AsyncStream::with_capacity(
-            ADAPTER_BUFFER,
-            stream,
-        ))))
+    async fn connect(&self, addr: SocketAddr, adapter: IoAdapter) -> io::Result<Self::Io> {
+        Ok(match adapter {
+            IoAdapter::Published => {
+                let stream = compio::net::TcpStream::connect(addr).await?;
+                ChosenIo::Published(FuturesIo::new(Box::pin(AsyncStream::with_capacity(
+                    ADAPTER_BUFFER,
+                    stream,
+                ))))
+            }
+            // The same compio socket, adapted by the study: compio_stream.rs.
+            IoAdapter::Study => ChosenIo::Study(CompioStream::connect(addr).await?),
+        })
     }
 
     async fn connect_tls(
@@ -214,18 +220,43 @@ impl Reactive for Compio {
     }
 }
 
+/// Builds compio's runtime as a user gets it from crates.io: see [`build_runtime_for`].
+pub fn build_runtime() -> anyhow::Result<compio::runtime::Runtime> {
+    build_runtime_for(IoAdapter::Published)
+}
+
 /// Builds compio's runtime on io_uring, or, when the kernel refuses io_uring, on compio's
 /// polling driver, after saying why on stderr.
 ///
+/// With `IoAdapter::Study`, the ring is set up as the study would have compio set it by
+/// default for its one thread: `IORING_SETUP_SINGLE_ISSUER` and `DEFER_TASKRUN`, so that
+/// the kernel finishes its operations' work when the driver waits, instead of interrupting
+/// the running thread for each completion (docs/UPSTREAM.md, "compio: a ring that defers
+/// its task work"). A kernel that refuses those flags (before 6.1) gets the default ring.
+///
 /// Left to itself, compio would fall back without a word; asking for io_uring first keeps
 /// the kernel's reason.
-pub fn build_runtime() -> anyhow::Result<compio::runtime::Runtime> {
-    let with_driver = |driver| {
+pub fn build_runtime_for(adapter: IoAdapter) -> anyhow::Result<compio::runtime::Runtime> {
+    let with_driver = |driver, defer_task_work: bool| {
         let mut proactor = ProactorBuilder::new();
         proactor.driver_type(driver);
+        if defer_task_work {
+            proactor.single_issuer(true).defer_taskrun(true);
+        }
         RuntimeBuilder::new().with_proactor(proactor).build()
     };
-    match with_driver(DriverType::IoUring) {
+    let io_uring = match adapter {
+        IoAdapter::Study => with_driver(DriverType::IoUring, true).or_else(|refused| {
+            let runtime = with_driver(DriverType::IoUring, false)?;
+            eprintln!(
+                "note: the kernel refused io_uring's DEFER_TASKRUN ({refused}): compio's ring \
+                 runs with its default setup"
+            );
+            Ok(runtime)
+        }),
+        IoAdapter::Published => with_driver(DriverType::IoUring, false),
+    };
+    match io_uring {
         Ok(runtime) => Ok(runtime),
         Err(refused) => {
             eprintln!(
@@ -233,7 +264,7 @@ pub fn build_runtime() -> anyhow::Result<compio::runtime::Runtime> {
                  /proc/sys/kernel/io_uring_disabled, or a seccomp filter): compio runs on its \
                  polling driver (epoll) instead"
             );
-            with_driver(DriverType::Poll).context("cannot build compio's runtime")
+            with_driver(DriverType::Poll, false).context("cannot build compio's runtime")
         }
     }
 }

@@ -23,6 +23,7 @@ use smol_hyper::rt::FuturesIo;
 use fetch_clients::{AsyncIoStream, ChosenIo, Connect};
 use fetch_core::runtime::Reactive;
 use fetch_core::starve::receive_for;
+use fetch_core::trace::{WakeSource, woken_by};
 use fetch_core::{Cli, IoAdapter, RunReport, Runtime};
 use study_play::Play;
 
@@ -68,7 +69,8 @@ impl Runtime for Smol {
     }
 
     async fn sleep(&self, duration: Duration) {
-        smol::Timer::after(duration).await;
+        // For the trace: this wake is a timer's.
+        woken_by(WakeSource::Timer, smol::Timer::after(duration)).await;
     }
 
     async fn gather_spawn<T: 'static>(&self, futures: Vec<LocalBoxFuture<'static, T>>) -> Vec<T> {

@@ -48,7 +48,15 @@ fn lesson(cancel: bool) -> anyhow::Result<()> {
             cells(&client, &urls).await
         }
     });
-    runtime.block_on(lesson)?
+    // A tokio task hands back its panic as an error: raise it again here, as the binary
+    // does, so that a panic ends this program with exit code 101 on every runtime.
+    match runtime.block_on(lesson) {
+        Ok(outcome) => outcome,
+        Err(err) => match err.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(err) => anyhow::bail!("the lesson's task ended early: {err}"),
+        },
+    }
 }
 
 /// The seed's two cells.

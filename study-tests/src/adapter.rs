@@ -1,9 +1,10 @@
 //! `--io-adapter study`, the study's own socket adapter for hyper: it must read every
 //! answer the published one reads (answers in pieces with pauses between them, bodies
 //! larger than the read buffer, a close right after the last byte, every fault of the
-//! matrix), and it must not make the reads that fail. On a runtime that has no study
-//! adapter (compio, for now), each check asserts the refusal instead, in its one sentence.
+//! matrix), it must not make the reads that fail, and it must not wake a fetch for every
+//! small piece of its answer.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread;
@@ -16,24 +17,6 @@ use crate::{Binary, Output, strace_runs};
 
 /// The flags that choose the study's adapter.
 pub const STUDY: [&str; 2] = ["--io-adapter", "study"];
-
-/// Whether `binary`'s runtime refuses `--io-adapter study`; when it does, the refusal is
-/// checked: exit code 2, one sentence that names the flag, the runtime and what to use.
-pub fn refuses_the_study_adapter(binary: Binary) -> bool {
-    let output = binary.run(&["--io-adapter", "study", "--latency-ms", "1"]);
-    if output.code != Some(2) {
-        return false;
-    }
-    assert!(
-        output.stderr.starts_with("error: --io-adapter study: ")
-            && output.stderr.contains(" has no study adapter yet (")
-            && output.stderr.contains("use --io-adapter published"),
-        "{}",
-        output.stderr
-    );
-    assert_eq!(output.stderr.lines().count(), 1, "{}", output.stderr);
-    true
-}
 
 /// How many `recvfrom` calls in strace's lines (`-e trace=recvfrom`) failed with `EAGAIN`,
 /// and how many there were.
@@ -78,9 +61,11 @@ fn traced_load(binary: Binary, url: &str, adapter: &str, requests: u64) -> (Outp
 /// With the study's adapter, a kept-alive request makes no read that fails: at most one
 /// `recvfrom` in 20 returns `EAGAIN`. The positive control: on async-io's runtimes the
 /// same count finds the published adapter's failing reads (several per request), and on
-/// tokio, whose published adapter is the study's, it finds a `recvfrom` per request.
+/// tokio, whose published adapter is the study's, it finds a `recvfrom` per request. On
+/// compio the kernel reads through io_uring, with no `recvfrom` to fail: there the next
+/// check holds the study's adapter to account.
 pub fn check_study_adapter_makes_no_failing_read(binary: Binary) {
-    if refuses_the_study_adapter(binary) || !strace_runs("it counts the reads") {
+    if binary.0.ends_with("runtime-compio") || !strace_runs("it counts the reads") {
         return;
     }
     let _cpu = crate::cpu::keep_busy();
@@ -170,9 +155,6 @@ fn answer_in_pieces(mut stream: TcpStream) {
 /// far larger than hyper's read buffer, and a body that ends with the connection's close,
 /// to the byte, in both phases of the lesson.
 pub fn check_study_adapter_reads_answers_in_pieces(binary: Binary) {
-    if refuses_the_study_adapter(binary) {
-        return;
-    }
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     thread::spawn(move || serve_in_pieces(listener));
@@ -205,8 +187,41 @@ pub fn check_study_adapter_reads_answers_in_pieces(binary: Binary) {
 
 /// The fault matrix with the study's adapter, as hyper meets it with the published one.
 pub fn check_fault_matrix_with_the_study_adapter(binary: Binary) {
-    if refuses_the_study_adapter(binary) {
-        return;
-    }
     crate::faults::check_fault_matrix_with(binary, "hyper", &STUDY);
+}
+
+/// The most polls of one fetch task in the lesson, traced, with `adapter`. Each fetch is a
+/// task of its own (`--gather spawn`), so that its polls answer its own wakes: in a `join`
+/// gather of four, each fetch is polled whenever any of them is woken.
+fn most_polls_of_a_fetch(binary: Binary, adapter: &str) -> usize {
+    let args = ["--io-adapter", adapter, "--gather", "spawn"];
+    let (_, trace) = crate::trace::traced_run(binary, &args);
+    let mut polls: BTreeMap<u64, usize> = BTreeMap::new();
+    for event in trace["traceEvents"].as_array().unwrap() {
+        let fetch = event["name"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("fetch "));
+        if event["cat"] == "poll" && fetch {
+            *polls
+                .entry(event["args"]["task"].as_u64().unwrap())
+                .or_default() += 1;
+        }
+    }
+    assert_eq!(polls.len(), 8, "the lesson's eight fetches: {polls:?}");
+    polls.into_values().max().unwrap_or(0)
+}
+
+/// On compio, with the study's adapter, no fetch of the lesson is polled more than 40
+/// times: the largest document (311 KB) arrives in about ten reads. The positive control:
+/// the published adapter's 2 KiB reads poll that fetch well over 40 times.
+pub fn check_study_adapter_polls_a_fetch_at_most_40_times(binary: Binary) {
+    const MOST: usize = 40;
+    let study = most_polls_of_a_fetch(binary, "study");
+    assert!(study <= MOST, "study: a fetch polled {study} times");
+    let published = most_polls_of_a_fetch(binary, "published");
+    assert!(
+        published > MOST,
+        "published: the most polls of a fetch is {published}: the count no longer sees the \
+         2 KiB reads"
+    );
 }

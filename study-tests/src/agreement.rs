@@ -5,11 +5,20 @@ use serde_json::Value;
 
 /// The report with what may differ between runtimes and runs removed: every timing and
 /// rate (the `_ms`, `_us` and `_per_second` fields, and `speedup`), thread ids, the census,
-/// the runtime's name and driver, the peak memory, and the fixture's port in URLs.
+/// the runtime's name and driver, the peak memory, the polls (each executor wakes its own
+/// way), and the fixture's port in URLs.
 pub fn comparable(report: &Value) -> Value {
     let mut report = report.clone();
     if let Some(fields) = report.as_object_mut() {
-        for field in ["census", "runtime", "driver", "speedup", "peak_rss_kib"] {
+        for field in [
+            "census",
+            "runtime",
+            "driver",
+            "speedup",
+            "peak_rss_kib",
+            "polls_per_fetch",
+            "polls_per_request",
+        ] {
             fields.remove(field);
         }
     }

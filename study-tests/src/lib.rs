@@ -222,6 +222,11 @@ macro_rules! runtime_tests {
         }
 
         #[test]
+        fn most_wakes_of_the_lesson_say_what_woke_them() {
+            $crate::trace::check_wake_sources_of_the_lesson(BINARY);
+        }
+
+        #[test]
         fn the_study_adapter_makes_no_read_that_fails() {
             $crate::adapter::check_study_adapter_makes_no_failing_read(BINARY);
         }

@@ -2,7 +2,7 @@
 //! a Chrome trace (a `traceEvents` array of well-formed events, each flow with both ends);
 //! the executor's thread polls every task of the lesson; each poll after a task's first
 //! answers a wake of it, or is counted spurious; and while the starvation demo's hog keeps
-//! the thread, no other task is polled.
+//! the thread, no other task is polled; and most wakes of the lesson say what woke them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,7 +12,7 @@ use crate::Binary;
 
 /// Runs `binary` with `args`, `--json` and `--trace FILE`, and returns the report and the
 /// trace, parsed.
-fn traced_run(binary: Binary, args: &[&str]) -> (Value, Value) {
+pub(crate) fn traced_run(binary: Binary, args: &[&str]) -> (Value, Value) {
     let file = tempfile::NamedTempFile::new().unwrap();
     let path = file.path().to_str().unwrap();
     let mut all = args.to_vec();
@@ -158,4 +158,45 @@ pub fn check_trace_of_the_hog(binary: Binary) {
             poll["name"]
         );
     }
+}
+
+/// The lesson, traced: at least 80 % of the wakes have a known source (`args.source`), of
+/// at least two kinds; some wake of a fetch task comes from its socket, and some wake of
+/// the demo's task from a timer (the census's): the two are told apart. The summary
+/// counts the same sources.
+pub fn check_wake_sources_of_the_lesson(binary: Binary) {
+    let (_, trace) = traced_run(binary, &["--latency-ms", "50"]);
+    let events = trace["traceEvents"].as_array().unwrap();
+    let wakes: Vec<&Value> = events.iter().filter(|e| e["cat"] == "wake").collect();
+    let mut by_source: BTreeMap<&str, u64> = BTreeMap::new();
+    for wake in &wakes {
+        *by_source
+            .entry(wake["args"]["source"].as_str().expect("a source"))
+            .or_default() += 1;
+    }
+    let unknown = by_source.get("unknown").copied().unwrap_or(0);
+    let total = wakes.len() as u64;
+    assert!(
+        (total - unknown) * 5 >= total * 4,
+        "{unknown} of {total} wakes of unknown source: {by_source:?}"
+    );
+    let known_kinds = by_source
+        .keys()
+        .filter(|&&source| source != "unknown")
+        .count();
+    assert!(known_kinds >= 2, "{by_source:?}");
+    let woke = |task: &str, source: &str| {
+        wakes.iter().any(|w| {
+            w["name"].as_str().is_some_and(|n| n.starts_with(task)) && w["args"]["source"] == source
+        })
+    };
+    assert!(woke("wake fetch ", "socket read"), "{by_source:?}");
+    assert!(woke("wake the demo", "timer"), "{by_source:?}");
+    let summary: BTreeMap<&str, u64> = trace["studySummary"]["wakes_by_source"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|pair| (pair[0].as_str().unwrap(), pair[1].as_u64().unwrap()))
+        .collect();
+    assert_eq!(summary, by_source);
 }

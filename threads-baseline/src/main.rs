@@ -119,6 +119,8 @@ fn run(args: &Args) -> anyhow::Result<ScaleReport> {
         fetch_ms,
         slowest_fetch_ms: slowest.map_or(0.0, |d| d.as_secs_f64() * 1000.0),
         succeeded: outcomes.iter().filter(|o| o.is_ok()).count(),
+        // Threads block in their reads: no executor polls anything.
+        polls_per_fetch: None,
         errors,
         sleeps: 0,
         each_sleep_ms: 0,

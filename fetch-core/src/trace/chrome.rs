@@ -69,6 +69,9 @@ struct TaskArgs<'a> {
     poll: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     result: Option<&'a str>,
+    /// A wake's source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'static str>,
 }
 
 /// Writes the log as a Chrome trace to `path` (a JSON object with `traceEvents`), and
@@ -107,6 +110,15 @@ pub fn finish(path: &Path, live: Live) -> io::Result<TraceSummary> {
         summary.wake_to_poll_p99_us,
         summary.wake_to_poll_max_us,
         summary.wakes_waiting_over_100_ms
+    ));
+    let sources: Vec<String> = summary
+        .wakes_by_source
+        .iter()
+        .map(|(source, count)| format!("{source} {count}"))
+        .collect();
+    live.line(format_args!(
+        "trace: what woke the tasks: {}",
+        sources.join(", ")
     ));
     Ok(summary)
 }
@@ -173,10 +185,17 @@ fn chrome_trace<'a>(events: &[Event], summary: &'a TraceSummary) -> ChromeTrace<
                         task: *task,
                         poll: Some(*count),
                         result: Some(if *ready { "Ready" } else { "Pending" }),
+                        source: None,
                     },
                 });
             }
-            Event::Wake { task, tid, at, id } => {
+            Event::Wake {
+                task,
+                tid,
+                at,
+                id,
+                source,
+            } => {
                 let flow = answered.contains(id);
                 trace_events.push(ChromeEvent::Complete {
                     cat: "wake",
@@ -192,6 +211,7 @@ fn chrome_trace<'a>(events: &[Event], summary: &'a TraceSummary) -> ChromeTrace<
                         task: *task,
                         poll: None,
                         result: None,
+                        source: Some(source.name()),
                     },
                 });
             }

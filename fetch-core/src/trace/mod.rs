@@ -3,7 +3,8 @@
 //!
 //! [`traced`] wraps a future: each poll is recorded (the task, the thread, when, how long,
 //! `Ready` or `Pending`), and the waker it passes down is wrapped too, so that each wake is
-//! recorded with the thread it came from. A poll is linked to the first wake since the
+//! recorded with the thread it came from, and with its source where the study's tags tell
+//! it ([`woken_by`], [`SourceTag`]: a socket, a timer, a task or a channel). A poll is linked to the first wake since the
 //! task's previous poll (as tokio-metrics counts "scheduled" time); a poll after the first
 //! with no wake before it is spurious: the executor polled a task that nobody woke.
 //!
@@ -11,13 +12,16 @@
 //! poll. The same wrapper is asyncio's debug mode (`--debug`, [`warn_of_polls_over`]): it
 //! warns on stderr of each poll longer than [`SLOW_CALLBACK`], naming the task. The log holds at most [`CAPACITY`] events; the trace says how many it dropped.
 //!
-//! One job a file: `record` (the wrapper, the waker and the log), `summary` (the figures),
-//! `chrome` (the trace file, and what a traced run prints about it).
+//! One job a file: `record` (the wrapper, the waker and the log), `source` (the tags that
+//! say what woke a task), `summary` (the figures), `chrome` (the trace file, and what a
+//! traced run prints about it).
 
 mod chrome;
 mod record;
+mod source;
 mod summary;
 
 pub use chrome::{finish, write};
 pub use record::{CAPACITY, SLOW_CALLBACK, Traced, enabled, start, traced, warn_of_polls_over};
+pub use source::{SourceTag, WakeSource, WokenBy, woken_by};
 pub use summary::{TaskFigures, TraceSummary, task_figures};

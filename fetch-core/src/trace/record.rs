@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
+use super::source::{self, WakeSource};
 use crate::census::current_tid;
 
 /// The most events one run records: about 40 bytes each, so at most some 40 MB.
@@ -53,6 +54,8 @@ pub(super) enum Event {
         tid: u32,
         at: u64,
         id: u64,
+        /// What woke it, as the study's tags tell.
+        source: WakeSource,
     },
 }
 
@@ -270,6 +273,7 @@ impl Recorder {
             tid: current_tid().unwrap_or(0),
             at: self.log.now(),
             id,
+            source: source::current(),
         });
     }
 }

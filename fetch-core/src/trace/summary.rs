@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::record::{Event, recorded};
+use super::source::WakeSource;
 
 /// What a trace holds, in figures: the report's `trace` and the trace file's
 /// `studySummary`.
@@ -38,6 +39,9 @@ pub struct TraceSummary {
     /// Where the wakes came from: each thread's name (as the kernel keeps it), with how
     /// many wakes came from it.
     pub wakes_by_thread: Vec<(String, u64)>,
+    /// What woke the tasks: each source (`socket read`, `timer`, …, `unknown`), with how
+    /// many wakes it made.
+    pub wakes_by_source: Vec<(String, u64)>,
     /// The threads that polled traced tasks, by name, with how many polls each.
     pub polls_by_thread: Vec<(String, u64)>,
 }
@@ -98,6 +102,7 @@ pub(super) fn summarize(events: &[Event], dropped: u64) -> TraceSummary {
     let mut wake_at: HashMap<u64, u64> = HashMap::new();
     let mut polled: HashMap<u64, u64> = HashMap::new();
     let mut by_thread: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut by_source: BTreeMap<WakeSource, u64> = BTreeMap::new();
     let mut polls_by_thread: BTreeMap<u32, u64> = BTreeMap::new();
     let mut delays = Vec::new();
     let mut fetches = HashSet::new();
@@ -109,8 +114,15 @@ pub(super) fn summarize(events: &[Event], dropped: u64) -> TraceSummary {
                     fetches.insert(*task);
                 }
             }
-            Event::Wake { tid, at, id, .. } => {
+            Event::Wake {
+                tid,
+                at,
+                id,
+                source,
+                ..
+            } => {
                 summary.wakes += 1;
+                *by_source.entry(*source).or_default() += 1;
                 wake_at.insert(*id, *at);
                 *by_thread.entry(*tid).or_default() += 1;
             }
@@ -154,6 +166,10 @@ pub(super) fn summarize(events: &[Event], dropped: u64) -> TraceSummary {
         names.into_iter().collect()
     };
     summary.wakes_by_thread = named(by_thread);
+    summary.wakes_by_source = by_source
+        .into_iter()
+        .map(|(source, count)| (source.name().to_owned(), count))
+        .collect();
     summary.polls_by_thread = named(polls_by_thread);
     summary
 }
