@@ -4,11 +4,11 @@
 //!
 //! The cost model's server answers after 200 ms, and the study opens 256 connections at a
 //! time: at 10,000 only about 6,000 are open at once there, so its KB per fetch is per N,
-//! not per fetch in flight. This step's server answers after 2 s, long enough for all N to
+//! not per fetch in flight. This step's server answers after 3 s, long enough for all N to
 //! be open at once (the server counts them: the table shows it), so that the difference of
-//! the two rows is what the study itself keeps per fetch. A third run takes the study's
-//! socket adapter (`--io-adapter study`), and the study's runs say how many times each
-//! fetch was polled.
+//! the two rows is what the study itself keeps per fetch. A third run, beside them, takes
+//! the study's socket adapter (`--io-adapter study`), and the study's runs say how many
+//! times each fetch was polled.
 
 use std::path::{Path, PathBuf};
 
@@ -20,8 +20,9 @@ use crate::stats::{failed_runs, median, median_of};
 use crate::workspace::{Binaries, bare_hyper_example};
 
 /// How long the memory step's server waits before each answer: long enough for N = 10,000
-/// connections, opened 256 at a time, to be all open at once.
-pub(crate) const MEMORY_LATENCY_MS: u64 = 2_000;
+/// connections, opened 256 at a time, to be all open at once, with the three runs of a
+/// runtime side by side (at 2 s, the study's runs had 7,938 to 9,306 open at once).
+pub(crate) const MEMORY_LATENCY_MS: u64 = 3_000;
 
 /// One runtime at one N: the study's scale mode and its bare hyper.
 #[derive(Debug, Default, Serialize)]
@@ -61,13 +62,14 @@ fn measure(
     runs: usize,
     mut progress: impl FnMut(&str),
 ) -> anyhow::Result<Vec<MemoryRow>> {
-    // Bare hyper and the study run side by side, each against a server of its own, which
-    // counts its own connections; the one-fetch baselines go to a server that answers at
-    // once (the memory of one fetch does not depend on how long it waits). The study's
-    // adapter then runs against the study's server.
+    // Bare hyper, the study and the study with its own adapter run side by side, each
+    // against a server of its own, which counts its own connections; the one-fetch
+    // baselines go to a server that answers at once (the memory of one fetch does not
+    // depend on how long it waits).
     let fixture = bin.join("fixture-server");
     let bare_server = Server::start(&fixture, MEMORY_LATENCY_MS)?;
     let study_server = Server::start(&fixture, MEMORY_LATENCY_MS)?;
+    let adapter_server = Server::start(&fixture, MEMORY_LATENCY_MS)?;
     let at_once = Server::start(&fixture, 0)?;
     let mut rows = Vec::new();
     for (runtime, binary) in runtimes {
@@ -83,27 +85,23 @@ fn measure(
             }
         };
         let bare_args = |n: usize, base: &str| vec![n.to_string(), base.to_owned()];
-        let (bare, study) = std::thread::scope(|scope| {
+        let (bare, study, adapter) = std::thread::scope(|scope| {
             let bare =
                 scope.spawn(|| per_fetch([&at_once, &bare_server], &bare, bare_args, count, runs));
-            let study = per_fetch(
-                [&at_once, &study_server],
-                binary,
-                study_args("published"),
-                count,
-                runs,
-            );
-            (bare.join(), study)
+            let adapter = scope.spawn(|| {
+                let args = study_args("study");
+                per_fetch([&at_once, &adapter_server], binary, args, count, runs)
+            });
+            let args = study_args("published");
+            let study = per_fetch([&at_once, &study_server], binary, args, count, runs);
+            (bare.join(), study, adapter.join())
         });
-        let bare = bare.map_err(|_| anyhow::anyhow!("the bare-hyper run's thread panicked"))?;
-        let (bare, study) = (bare?, study?);
-        let adapter = per_fetch(
-            [&at_once, &study_server],
-            binary,
-            study_args("study"),
-            count,
-            runs,
-        )?;
+        let panicked = |_| anyhow::anyhow!("a memory run's thread panicked");
+        let (bare, study, adapter) = (
+            bare.map_err(panicked)??,
+            study?,
+            adapter.map_err(panicked)??,
+        );
         rows.push(MemoryRow {
             runtime: runtime.clone(),
             count,

@@ -211,3 +211,42 @@ fn every_invariant_of_the_architecture_names_a_test_that_exists() {
         unnamed.join("\n")
     );
 }
+
+/// `asyncstd` names nothing but the crate and what cargo names after it: the runtime is
+/// `async-std` in the docs, the scripts' arguments and their tables.
+#[test]
+fn asyncstd_names_only_the_crate_and_the_runtime_is_async_std() {
+    let crate_names = [
+        "runtime-asyncstd",
+        "runtime_asyncstd",
+        "gather-asyncstd",
+        "will-wake-asyncstd",
+        "bare-hyper-asyncstd",
+        // The crates' folders, as a shell would list them.
+        "runtime-{tokio,asyncstd,",
+        // The scripts' one mapping from the runtime's name to its crate's.
+        "${1/async-std/asyncstd}",
+    ];
+    let root = workspace::root();
+    let mut files: Vec<std::path::PathBuf> = workspace::files_ending_with(".md");
+    for script in std::fs::read_dir(root.join("scripts")).unwrap() {
+        files.push(script.unwrap().path());
+    }
+    let mut stray = Vec::new();
+    for path in files {
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        for name in crate_names {
+            text = text.replace(name, "");
+        }
+        for (number, line) in text.lines().enumerate() {
+            if line.contains("asyncstd") {
+                stray.push(format!("{}:{}: {line}", path.display(), number + 1));
+            }
+        }
+    }
+    assert!(
+        stray.is_empty(),
+        "asyncstd for the runtime:\n{}",
+        stray.join("\n")
+    );
+}
