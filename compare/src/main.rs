@@ -217,7 +217,7 @@ fn compare(args: &Args) -> anyhow::Result<()> {
 
     let mut report = Comparison::default();
     let runtimes = &binaries.runtimes;
-    let fetchers = Fetcher::all(runtimes, &binaries.bin, &mut report.notes);
+    let fetchers = Fetcher::all(runtimes, &binaries.bin, args.full, &mut report.notes);
     report.notes.push(scale::ephemeral_ports_note());
     let mut steps = Steps {
         done: 0,

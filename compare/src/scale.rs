@@ -28,6 +28,9 @@ use crate::workspace::bare_hyper_example;
 /// The client column of a bare-hyper row.
 pub(crate) const BARE_HYPER: &str = "hyper (bare)";
 
+/// The client column of a runtime's row with the study's socket adapter (`--full`).
+pub(crate) const STUDY_ADAPTER: &str = "hyper (study adapter)";
+
 /// The latency of every scale fetch: the ideal time of N fetches at once.
 pub(crate) const SCALE_LATENCY_MS: f64 = 200.0;
 
@@ -44,6 +47,8 @@ pub(crate) enum Fetcher {
         name: String,
         /// Its release binary.
         binary: PathBuf,
+        /// hyper's socket adapter (`--io-adapter`): `published`, or `study` (with `--full`).
+        adapter: &'static str,
     },
     /// The runtime's `bare-hyper-*` example: the same fetches with nothing but the runtime,
     /// its socket adapter and hyper, the floor under the study's row.
@@ -69,12 +74,13 @@ struct Outcome {
 }
 
 impl Fetcher {
-    /// The fetchers of the cost model: every runtime, each followed by its bare hyper, the
-    /// threads baseline, and `ab` and aiohttp where they are installed (a note says which
-    /// were skipped).
+    /// The fetchers of the cost model: every runtime, each followed by its bare hyper (and,
+    /// with `full`, by itself with the study's socket adapter), the threads baseline, and
+    /// `ab` and aiohttp where they are installed (a note says which were skipped).
     pub(crate) fn all(
         runtimes: &[(String, PathBuf)],
         bin: &Path,
+        full: bool,
         notes: &mut Vec<String>,
     ) -> Vec<Fetcher> {
         let mut fetchers: Vec<Fetcher> = runtimes
@@ -82,16 +88,22 @@ impl Fetcher {
             .flat_map(|(name, binary)| {
                 let package = binary.file_name().and_then(|n| n.to_str()).unwrap_or("");
                 let bare = bin.join("examples").join(bare_hyper_example(package));
-                [
-                    Fetcher::Runtime {
-                        name: name.clone(),
-                        binary: binary.clone(),
-                    },
+                let runtime = |adapter| Fetcher::Runtime {
+                    name: name.clone(),
+                    binary: binary.clone(),
+                    adapter,
+                };
+                let mut these = vec![
+                    runtime("published"),
                     Fetcher::BareHyper {
                         name: name.clone(),
                         binary: bare,
                     },
-                ]
+                ];
+                if full {
+                    these.push(runtime("study"));
+                }
+                these
             })
             .collect();
         fetchers.push(Fetcher::Threads(bin.join("threads-baseline")));
@@ -114,6 +126,11 @@ impl Fetcher {
     /// The row's runtime and client columns.
     pub(crate) fn label(&self) -> (String, &'static str) {
         match self {
+            Fetcher::Runtime {
+                name,
+                adapter: "study",
+                ..
+            } => (name.clone(), STUDY_ADAPTER),
             Fetcher::Runtime { name, .. } => (name.clone(), "hyper"),
             Fetcher::BareHyper { name, .. } => (name.clone(), BARE_HYPER),
             Fetcher::Threads(_) => ("threads".into(), "ureq"),
@@ -126,11 +143,15 @@ impl Fetcher {
     fn command(&self, count: usize, base: &str) -> (PathBuf, Vec<String>) {
         let n = count.to_string();
         match self {
-            Fetcher::Runtime { binary, .. } => (
+            Fetcher::Runtime {
+                binary, adapter, ..
+            } => (
                 binary.clone(),
                 ["scale", "--json", "--count", &n, "--base", base]
                     .map(String::from)
-                    .to_vec(),
+                    .into_iter()
+                    .chain([format!("--io-adapter={adapter}")])
+                    .collect(),
             ),
             Fetcher::Threads(binary) => (
                 binary.clone(),

@@ -1,8 +1,9 @@
 //! `compare trace`: each runtime's demos under `--trace`, the figures of their timelines,
 //! and two pictures drawn from them.
 //!
-//! Per runtime, three traced runs: the lesson (hyper, `join`, 300 ms), the starvation demo,
-//! and `scale --count 1000` against the fixture server. From each trace's summary: polls
+//! Per runtime, four traced runs: the lesson (hyper, `join`, 300 ms) with the published
+//! socket adapter and with the study's (`--io-adapter study`), the starvation demo, and
+//! `scale --count 1000` against the fixture server. From each trace's summary: polls
 //! per fetch task, the share of polls that answered no wake (spurious), the time from a
 //! wake to the poll that answers it, and which threads the wakes came from. The pictures:
 //! the lesson's concurrent phase on smol and on tokio, one above the other, and the
@@ -55,12 +56,14 @@ pub(crate) fn table(
     out: &Path,
 ) -> anyhow::Result<String> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let demos: [(&'static str, Vec<String>); 3] = [
-        ("lesson", {
-            let mut args = vec!["--json".to_owned()];
-            args.extend(server.lesson_urls());
-            args
-        }),
+    let lesson = |adapter: &str| {
+        let mut args = vec!["--json".to_owned(), format!("--io-adapter={adapter}")];
+        args.extend(server.lesson_urls());
+        args
+    };
+    let demos: [(&'static str, Vec<String>); 4] = [
+        ("lesson", lesson("published")),
+        ("lesson, study adapter", lesson("study")),
         ("starve", vec!["starve".to_owned(), "--json".to_owned()]),
         (
             "scale 1000",
@@ -76,7 +79,12 @@ pub(crate) fn table(
     for (runtime, binary) in runtimes {
         for (demo, args) in &demos {
             eprintln!("trace: {runtime}, {demo}");
-            let file = out.join(format!("trace-{runtime}-{}.json", demo.replace(' ', "-")));
+            let slug: String = demo
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|word| !word.is_empty())
+                .collect::<Vec<_>>()
+                .join("-");
+            let file = out.join(format!("trace-{runtime}-{slug}.json"));
             let mut args = args.clone();
             args.push(format!("--trace={}", file.display()));
             measure_runs(binary, &args, 1)?;

@@ -85,7 +85,11 @@ pub fn start() -> bool {
         next_task: AtomicU64::new(1),
         next_wake: AtomicU64::new(1),
     });
-    LOG.set(log).is_ok()
+    let started = LOG.set(log).is_ok();
+    if started {
+        source::turn_on();
+    }
+    started
 }
 
 /// The events recorded so far, and how many the log dropped; none before [`start`].

@@ -15,11 +15,18 @@ use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 
 use serde::{Deserialize, Serialize};
 
-use super::record::enabled;
+/// Whether the tags are on: the recording turns them on when it starts.
+static TAGGING: AtomicBool = AtomicBool::new(false);
+
+/// Turns the tags on, for the rest of the process.
+pub(super) fn turn_on() {
+    TAGGING.store(true, Ordering::Relaxed);
+}
 
 /// What woke a task, as far as the study can know it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -117,7 +124,7 @@ impl SourceTag {
 
     /// Calls `poll` with `cx`, whose waker is tagged while tracing is on.
     pub fn poll<T>(&mut self, cx: &mut Context<'_>, poll: impl FnOnce(&mut Context<'_>) -> T) -> T {
-        if !enabled() {
+        if !TAGGING.load(Ordering::Relaxed) {
             return poll(cx);
         }
         let fresh = match &self.wakers {
