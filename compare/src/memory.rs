@@ -35,9 +35,11 @@ pub(crate) struct MemoryRow {
     pub(crate) study_kb_per_fetch: f64,
     /// The study's with `--io-adapter study`, in KB.
     pub(crate) adapter_kb_per_fetch: f64,
-    /// The most connections open at once during the bare runs and the study's.
+    /// The most connections open at once during the bare runs, the study's and the study
+    /// adapter's.
     pub(crate) bare_peak_open: Option<u64>,
     pub(crate) study_peak_open: Option<u64>,
+    pub(crate) adapter_peak_open: Option<u64>,
     /// How many times the study polled each fetch, with the published adapter and with
     /// the study's.
     pub(crate) polls_per_fetch: Option<f64>,
@@ -110,6 +112,7 @@ fn measure(
             adapter_kb_per_fetch: adapter.kb,
             bare_peak_open: bare.peak_open,
             study_peak_open: study.peak_open,
+            adapter_peak_open: adapter.peak_open,
             polls_per_fetch: study.polls,
             adapter_polls_per_fetch: adapter.polls,
             failed_runs: bare.failed + study.failed + adapter.failed,

@@ -59,14 +59,14 @@ impl Comparison {
              The study's adapter (`--io-adapter study`) runs against the same server as \
              the study; polls are how many times the executor polled each fetch.\n\n\
              | runtime | N | bare hyper KB/fetch | open | study KB/fetch | open | study's own KB | \
-             polls/fetch | study adapter KB/fetch | polls/fetch |\n\
-             | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+             polls/fetch | study adapter KB/fetch | open | polls/fetch |\n\
+             | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
         ));
         let open = |n: Option<u64>| n.map_or_else(|| "-".to_owned(), |n| n.to_string());
         let polls = |n: Option<f64>| n.map_or_else(|| "-".to_owned(), |n| format!("{n:.1}"));
         for r in &self.memory {
             out.push_str(&format!(
-                "| {} | {} | {:.1} | {} | {:.1} | {} | {:+.1} | {} | {:.1} | {} |{}\n",
+                "| {} | {} | {:.1} | {} | {:.1} | {} | {:+.1} | {} | {:.1} | {} | {} |{}\n",
                 r.runtime,
                 r.count,
                 r.bare_kb_per_fetch,
@@ -76,6 +76,7 @@ impl Comparison {
                 r.own_kb_per_fetch(),
                 polls(r.polls_per_fetch),
                 r.adapter_kb_per_fetch,
+                open(r.adapter_peak_open),
                 polls(r.adapter_polls_per_fetch),
                 failed_note(r.failed_runs),
             ));

@@ -9,9 +9,11 @@
 //! `FuturesIo` then zero-fills hyper's buffer before copying into it.
 //!
 //! [`CompioStream`] reads into a `Vec` whose size follows the answer (see [`READ_SIZES`]):
-//! small while a connection waits, so that 10,000 waiting fetches hold no more than the
-//! published path's buffers, and doubled after each read that filled it, so that a large
-//! body arrives in a few large reads. hyper gets the bytes with `put_slice`, which copies
+//! small on a new connection, so that 10,000 fetches waiting for their answers hold no
+//! more than the published path's buffers, and doubled after each read that filled it, so
+//! that a large body arrives in a few large reads. (It shrinks by half per read that came
+//! back under half full: a kept-alive connection that has just read a large body waits
+//! with a large read for a few answers.) hyper gets the bytes with `put_slice`, which copies
 //! into its uninitialized buffer without zeroing it first. A write is copied into a buffer
 //! the operation owns and reported as taken at once; `poll_flush` waits for the kernel.
 //!
@@ -58,6 +60,8 @@ pub struct CompioStream {
     write: Vec<u8>,
     /// The shutdown of the write side, once started.
     shutting_down: Option<LocalBoxFuture<'static, io::Result<()>>>,
+    /// Whether the write side is shut down.
+    shut_down: bool,
 }
 
 impl std::fmt::Debug for CompioStream {
@@ -82,6 +86,7 @@ impl CompioStream {
             writing: None,
             write: Vec::new(),
             shutting_down: None,
+            shut_down: false,
         })
     }
 
@@ -168,6 +173,9 @@ impl hyper::rt::Write for CompioStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
         // One write in flight at a time: the next waits for the kernel to finish this one.
         ready!(this.poll_written(cx))?;
         let mut buffer = std::mem::take(&mut this.write);
@@ -188,12 +196,19 @@ impl hyper::rt::Write for CompioStream {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if this.shut_down {
+            return Poll::Ready(Ok(()));
+        }
         ready!(this.poll_written(cx))?;
         let socket = this.socket.clone();
         let shutting_down = this.shutting_down.get_or_insert_with(|| {
             let mut socket = socket;
             Box::pin(async move { socket.shutdown().await })
         });
-        shutting_down.as_mut().poll(cx)
+        let done = ready!(shutting_down.as_mut().poll(cx));
+        // A finished future is not polled again.
+        this.shutting_down = None;
+        this.shut_down = done.is_ok();
+        Poll::Ready(done)
     }
 }

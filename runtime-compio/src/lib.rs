@@ -249,8 +249,8 @@ pub fn build_runtime_for(adapter: IoAdapter) -> anyhow::Result<compio::runtime::
         IoAdapter::Study => with_driver(DriverType::IoUring, true).or_else(|refused| {
             let runtime = with_driver(DriverType::IoUring, false)?;
             eprintln!(
-                "note: the kernel refused io_uring's DEFER_TASKRUN ({refused}): compio's ring \
-                 runs with its default setup"
+                "note: io_uring with SINGLE_ISSUER and DEFER_TASKRUN could not be set up \
+                 ({refused}): compio's ring runs with its default setup"
             );
             Ok(runtime)
         }),

@@ -91,13 +91,20 @@ impl Wake for Tagging {
     fn wake_by_ref(self: &Arc<Self>) {
         // The innermost tag wins: an outer one finds the source set already.
         let first = WAKING.with(|waking| waking.get().is_none());
-        if first {
+        let _clear = first.then(|| {
             WAKING.with(|waking| waking.set(Some(self.source)));
-        }
+            Clear
+        });
         self.inner.wake_by_ref();
-        if first {
-            WAKING.with(|waking| waking.set(None));
-        }
+    }
+}
+
+/// Clears the thread's tag when dropped: after the wake, or if the wake panics.
+struct Clear;
+
+impl Drop for Clear {
+    fn drop(&mut self) {
+        WAKING.with(|waking| waking.set(None));
     }
 }
 
