@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use futures::future::LocalBoxFuture;
 
+use crate::trace::{WakeSource, woken_by};
+
 /// One current-thread async runtime, as the study sees it.
 ///
 /// Everything else (gathering, timing, reporting) is written once against this trait, so
@@ -25,8 +27,15 @@ pub trait Runtime: Clone + 'static {
     /// readiness-based runtimes (and by whom), `io_uring` for a completion-based one.
     fn driver(&self) -> &'static str;
 
-    /// Waits `duration` on the runtime's own timer, without blocking the thread.
-    async fn sleep(&self, duration: Duration);
+    /// Waits `duration` on the runtime's own timer, without blocking the thread: what each
+    /// runtime crate provides. The study calls [`sleep`](Runtime::sleep), which is this.
+    async fn timer(&self, duration: Duration);
+
+    /// Waits `duration` on the runtime's own timer ([`timer`](Runtime::timer)), its wake
+    /// tagged as a timer's for the trace.
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> {
+        woken_by(WakeSource::Timer, self.timer(duration))
+    }
 
     /// Spawns each future as a local task on the executor's own thread, then waits for them
     /// all and returns their outputs in input order, like `asyncio.gather`.

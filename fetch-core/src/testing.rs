@@ -28,7 +28,7 @@ impl Runtime for FakeRuntime {
         "none (a fake runtime for unit tests)"
     }
 
-    async fn sleep(&self, duration: Duration) {
+    async fn timer(&self, duration: Duration) {
         if !self.real_timer {
             return;
         }

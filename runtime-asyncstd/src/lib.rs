@@ -25,7 +25,6 @@ use smol_hyper::rt::FuturesIo;
 use fetch_clients::{AsyncIoStream, ChosenIo, Connect};
 use fetch_core::runtime::Reactive;
 use fetch_core::starve::receive_for;
-use fetch_core::trace::{WakeSource, woken_by};
 use fetch_core::{Cli, IoAdapter, RunReport, Runtime};
 use study_play::Play;
 
@@ -61,9 +60,8 @@ impl Runtime for AsyncStd {
         "epoll (async-io)"
     }
 
-    async fn sleep(&self, duration: Duration) {
-        // For the trace: this wake is a timer's.
-        woken_by(WakeSource::Timer, async_std::task::sleep(duration)).await;
+    async fn timer(&self, duration: Duration) {
+        async_std::task::sleep(duration).await;
     }
 
     async fn gather_spawn<T: 'static>(&self, futures: Vec<LocalBoxFuture<'static, T>>) -> Vec<T> {

@@ -41,7 +41,6 @@ use smol_hyper::rt::FuturesIo;
 use fetch_clients::{ChosenIo, Connect};
 use fetch_core::runtime::Reactive;
 use fetch_core::starve::receive_for;
-use fetch_core::trace::{WakeSource, woken_by};
 use fetch_core::{Cli, IoAdapter, RunReport, Runtime};
 use study_play::Play;
 
@@ -97,9 +96,8 @@ impl Runtime for Compio {
         }
     }
 
-    async fn sleep(&self, duration: Duration) {
-        // For the trace: this wake is a timer's.
-        woken_by(WakeSource::Timer, compio::time::sleep(duration)).await;
+    async fn timer(&self, duration: Duration) {
+        compio::time::sleep(duration).await;
     }
 
     async fn gather_spawn<T: 'static>(&self, futures: Vec<LocalBoxFuture<'static, T>>) -> Vec<T> {

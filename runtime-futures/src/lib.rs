@@ -29,7 +29,6 @@ use smol_hyper::rt::FuturesIo;
 use fetch_clients::{AsyncIoStream, ChosenIo, Connect};
 use fetch_core::runtime::Reactive;
 use fetch_core::starve::receive_for;
-use fetch_core::trace::{WakeSource, woken_by};
 use fetch_core::{Cli, IoAdapter, RunReport, Runtime};
 use study_play::Play;
 
@@ -76,9 +75,8 @@ impl Runtime for Futures {
         "epoll (async-io)"
     }
 
-    async fn sleep(&self, duration: Duration) {
-        // For the trace: this wake is a timer's.
-        woken_by(WakeSource::Timer, async_io::Timer::after(duration)).await;
+    async fn timer(&self, duration: Duration) {
+        async_io::Timer::after(duration).await;
     }
 
     async fn gather_spawn<T: 'static>(&self, futures: Vec<LocalBoxFuture<'static, T>>) -> Vec<T> {

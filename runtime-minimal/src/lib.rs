@@ -12,7 +12,6 @@ use futures::StreamExt;
 use futures::future::{LocalBoxFuture, join_all};
 
 use fetch_core::report::Live;
-use fetch_core::trace::{WakeSource, woken_by};
 use fetch_core::{Cli, Command, RunReport, Runtime};
 
 pub mod executor;
@@ -74,9 +73,8 @@ impl Runtime for Minimal {
         "none (the thread parks until the next timer)"
     }
 
-    async fn sleep(&self, duration: Duration) {
-        // For the trace: this wake is a timer's.
-        woken_by(WakeSource::Timer, self.executor.sleep(duration)).await;
+    async fn timer(&self, duration: Duration) {
+        self.executor.sleep(duration).await;
     }
 
     async fn gather_spawn<T: 'static>(&self, futures: Vec<LocalBoxFuture<'static, T>>) -> Vec<T> {

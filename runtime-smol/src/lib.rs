@@ -23,7 +23,6 @@ use smol_hyper::rt::FuturesIo;
 use fetch_clients::{AsyncIoStream, ChosenIo, Connect};
 use fetch_core::runtime::Reactive;
 use fetch_core::starve::receive_for;
-use fetch_core::trace::{WakeSource, woken_by};
 use fetch_core::{Cli, IoAdapter, RunReport, Runtime};
 use study_play::Play;
 
@@ -68,9 +67,8 @@ impl Runtime for Smol {
         "epoll (async-io)"
     }
 
-    async fn sleep(&self, duration: Duration) {
-        // For the trace: this wake is a timer's.
-        woken_by(WakeSource::Timer, smol::Timer::after(duration)).await;
+    async fn timer(&self, duration: Duration) {
+        smol::Timer::after(duration).await;
     }
 
     async fn gather_spawn<T: 'static>(&self, futures: Vec<LocalBoxFuture<'static, T>>) -> Vec<T> {

@@ -24,7 +24,6 @@ use rustls::pki_types::ServerName;
 use fetch_clients::Connect;
 use fetch_core::runtime::Reactive;
 use fetch_core::starve::receive_for;
-use fetch_core::trace::{WakeSource, woken_by};
 use fetch_core::{Cli, IoAdapter, RunReport, Runtime};
 use study_play::Play;
 
@@ -73,9 +72,8 @@ impl Runtime for Tokio {
         "epoll (mio)"
     }
 
-    async fn sleep(&self, duration: Duration) {
-        // For the trace: this wake is a timer's.
-        woken_by(WakeSource::Timer, tokio::time::sleep(duration)).await;
+    async fn timer(&self, duration: Duration) {
+        tokio::time::sleep(duration).await;
     }
 
     async fn gather_spawn<T: 'static>(&self, futures: Vec<LocalBoxFuture<'static, T>>) -> Vec<T> {
