@@ -10,6 +10,12 @@
 //! it was sent: a stall then shows in the latency of every request it held back, where a
 //! closed loop would quietly send fewer ("coordinated omission", as wrk2 corrects it).
 //!
+//! The K connections are opened first, all at once, and the clock starts when they are
+//! open, as wrk2 starts a connection's schedule once it is connected: opening one costs the
+//! thread 100 to 200 µs, and in the open loop the requests due meanwhile would wait behind
+//! the opening (the first 20 to 40 ms of a run, which was the p99 of a 2-second one). The
+//! report says how long the opening took.
+//!
 //! Every answer is read whole and counted; a failed request is counted with its error, and
 //! its connection is opened again for the next one. A server that closes a connection
 //! (`Connection: close`) has it opened again too, and the report says how often.
@@ -87,6 +93,9 @@ pub struct LoadReport {
     /// How many times the executor polled a connection per request, on average: a wake
     /// per answer, or one per piece of it.
     pub polls_per_request: f64,
+    /// How long opening the K connections took, before the first request (the clock of
+    /// `run_ms` and of the open loop's schedule starts when they are open).
+    pub open_ms: f64,
     /// The run's wall time, from the first request to the last answer.
     pub run_ms: f64,
     /// Answers per second of wall time, failed ones included.
@@ -224,6 +233,20 @@ pub async fn demo<R: Runtime, K: KeptAliveClient + 'static>(
         unreachable!("the histogram's bounds are constants that it accepts")
     };
     let cpu_before = process_cpu();
+    // A connection that does not open here is opened again by its first request, which
+    // counts the failure. Each open is bounded by the connect timeout.
+    let opening = Instant::now();
+    let opened: Vec<Option<K::Connection>> = runtime
+        .gather_join(
+            (0..args.connections)
+                .map(|_| client.open(&url))
+                .collect::<FuturesUnordered<_>>()
+                .map(Result::ok)
+                .collect(),
+        )
+        .await;
+    let open_ms = millis_since(opening);
+    let opened_count = opened.iter().flatten().count() as u64;
     let load = Rc::new(Load {
         runtime,
         client,
@@ -247,17 +270,19 @@ pub async fn demo<R: Runtime, K: KeptAliveClient + 'static>(
             succeeded: 0,
             failed: 0,
             errors: BTreeMap::new(),
-            opened: 0,
+            opened: opened_count,
             server_closes: 0,
             bytes: 0,
         }),
         progress: Progress::new(usize::try_from(args.requests).unwrap_or(usize::MAX), live),
         polls: PollCount::default(),
     });
-    let workers = (0..args.connections).map(|first| {
+    let workers = (0..args.connections).zip(opened).map(|(first, open)| {
         traced(
             move || format!("connection {first}"),
-            load.polls.clone().counting(connection(load.clone(), first)),
+            load.polls
+                .clone()
+                .counting(connection(load.clone(), first, open)),
         )
     });
     // Polled as a `FuturesUnordered`, which polls only the connections that were woken
@@ -316,6 +341,7 @@ pub async fn demo<R: Runtime, K: KeptAliveClient + 'static>(
         server_closes: tally.server_closes,
         bytes: tally.bytes,
         polls_per_request: per(load.polls.get(), args.requests),
+        open_ms,
         run_ms,
         requests_per_second: requests / (run_ms / 1000.0).max(f64::MIN_POSITIVE),
         latency_us: Latency::of(&tally.latencies),
@@ -331,12 +357,16 @@ pub async fn demo<R: Runtime, K: KeptAliveClient + 'static>(
     report
 }
 
-/// One connection's share of the run: its requests, one after the other, on a connection
-/// it opens and opens again whenever the last one cannot carry the next request.
-async fn connection<R: Runtime, K: KeptAliveClient>(load: Rc<Load<R, K>>, first: u64) {
+/// One connection's share of the run: its requests, one after the other, on `open`, which
+/// it opens again whenever the last one cannot carry the next request (or opens, if it
+/// could not be opened before the clock started).
+async fn connection<R: Runtime, K: KeptAliveClient>(
+    load: Rc<Load<R, K>>,
+    first: u64,
+    mut open: Option<K::Connection>,
+) {
     // The connection's slot among the deadlines, if the sweep keeps them.
     let slot = usize::try_from(first).unwrap_or(usize::MAX);
-    let mut open: Option<K::Connection> = None;
     let mut scheduled = first;
     loop {
         // Which request is next, and when it is due (the open loop's schedule).
@@ -457,8 +487,9 @@ fn print(report: &LoadReport, live: Live) {
         report.user_cpu_per_request_us, report.system_cpu_per_request_us, report.polls_per_request
     ));
     live.line(format_args!(
-        "connections opened: {} for {} kept alive",
-        report.connections_opened, report.connections
+        "connections opened: {} for {} kept alive ({:.1} ms to open them before the first \
+         request)",
+        report.connections_opened, report.connections, report.open_ms
     ));
     if report.server_closes > 0 {
         live.line(format_args!(
@@ -468,5 +499,101 @@ fn print(report: &LoadReport, live: Live) {
     }
     for (error, times) in &report.errors {
         live.line(format_args!("{times} failed: {error}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use futures::executor::block_on;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use crate::testing::FakeRuntime;
+
+    /// What the fake client was asked to do, in order.
+    type Log = Rc<RefCell<Vec<&'static str>>>;
+
+    /// A client whose connections open after one wake and answer 1 KiB at once.
+    struct FakeClient(Log);
+
+    struct FakeConnection(Log);
+
+    impl KeptAliveClient for FakeClient {
+        type Connection = FakeConnection;
+
+        fn name(&self) -> &'static str {
+            "fake"
+        }
+
+        async fn open(&self, _url: &Url) -> Result<FakeConnection, FetchError> {
+            // Another connection's opening may run meanwhile, as on a real socket.
+            let mut woken = false;
+            futures::future::poll_fn(|cx| {
+                if woken {
+                    std::task::Poll::Ready(())
+                } else {
+                    woken = true;
+                    cx.waker().wake_by_ref();
+                    std::task::Poll::Pending
+                }
+            })
+            .await;
+            self.0.borrow_mut().push("open");
+            Ok(FakeConnection(self.0.clone()))
+        }
+    }
+
+    impl Connection for FakeConnection {
+        async fn send(&mut self, _url: &Url) -> Result<Fetched, FetchError> {
+            self.0.borrow_mut().push("send");
+            Ok(Fetched {
+                status: 200,
+                bytes: 1024,
+                location: None,
+            })
+        }
+
+        fn is_open(&self) -> bool {
+            true
+        }
+    }
+
+    /// The load demo's arguments, as the command line gives them.
+    fn load_args(args: &[&str]) -> LoadArgs {
+        let line = ["study", "load"].iter().chain(args).copied();
+        match Cli::try_parse_from(line).map(|cli| cli.subcommand) {
+            Ok(Some(Command::Load(args))) => args,
+            _ => panic!("not the load demo's arguments: {args:?}"),
+        }
+    }
+
+    #[test]
+    fn every_connection_opens_before_the_first_request_in_either_loop() {
+        for rate in [None, Some("2000")] {
+            let mut args = vec!["--connections", "5", "--requests", "40"];
+            args.extend(rate.iter().flat_map(|rate| ["--rate", rate]));
+            args.push("http://127.0.0.1:9/1k");
+            let args = load_args(&args);
+            let log = Log::default();
+            let runtime = FakeRuntime {
+                real_timer: true,
+                ..FakeRuntime::default()
+            };
+            let url = args.url.clone().expect("the URL given");
+            let report = block_on(demo(
+                runtime,
+                FakeClient(log.clone()),
+                &args,
+                url,
+                Live { quiet: true },
+            ));
+            let log = log.borrow();
+            let first_send = log.iter().position(|&event| event == "send");
+            assert_eq!(first_send, Some(5), "{rate:?}: {log:?}");
+            assert_eq!(log.iter().filter(|&&event| event == "open").count(), 5);
+            assert_eq!(report.connections_opened, 5);
+            assert_eq!(report.succeeded, 40);
+        }
     }
 }
