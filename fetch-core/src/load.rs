@@ -106,6 +106,11 @@ pub struct LoadReport {
     /// the runtime's timer and the thread's other work, apart from the server's answer.
     #[serde(deserialize_with = "Option::deserialize")]
     pub sent_late_us: Option<Latency>,
+    /// In the open loop, each latency counted from when its request was sent rather than
+    /// when it was due (wrk2's uncorrected latency, its `-U`), in microseconds: where its
+    /// tail is `latency_us`'s, the answers were late, not the sending.
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub from_sent_us: Option<Latency>,
     /// The process's user CPU time during the run, all threads.
     pub user_cpu_ms: f64,
     /// The process's system CPU time during the run, all threads.
@@ -195,6 +200,8 @@ struct Tally {
     latencies: Histogram<u64>,
     /// How late each request of the open loop was sent.
     sent_late: Histogram<u64>,
+    /// Each open-loop latency from when its request was sent.
+    from_sent: Histogram<u64>,
     succeeded: u64,
     failed: u64,
     errors: BTreeMap<String, u64>,
@@ -229,7 +236,8 @@ pub async fn demo<R: Runtime, K: KeptAliveClient + 'static>(
         }
     ));
     let histogram = || Histogram::new_with_bounds(1, MAX_LATENCY_US, 3);
-    let (Ok(latencies), Ok(sent_late)) = (histogram(), histogram()) else {
+    let (Ok(latencies), Ok(sent_late), Ok(from_sent)) = (histogram(), histogram(), histogram())
+    else {
         unreachable!("the histogram's bounds are constants that it accepts")
     };
     let cpu_before = process_cpu();
@@ -267,6 +275,7 @@ pub async fn demo<R: Runtime, K: KeptAliveClient + 'static>(
         tally: RefCell::new(Tally {
             latencies,
             sent_late,
+            from_sent,
             succeeded: 0,
             failed: 0,
             errors: BTreeMap::new(),
@@ -346,6 +355,7 @@ pub async fn demo<R: Runtime, K: KeptAliveClient + 'static>(
         requests_per_second: requests / (run_ms / 1000.0).max(f64::MIN_POSITIVE),
         latency_us: Latency::of(&tally.latencies),
         sent_late_us: args.rate.map(|_| Latency::of(&tally.sent_late)),
+        from_sent_us: args.rate.map(|_| Latency::of(&tally.from_sent)),
         user_cpu_ms: cpu.0.as_secs_f64() * 1000.0,
         system_cpu_ms: cpu.1.as_secs_f64() * 1000.0,
         user_cpu_per_request_us: cpu.0.as_secs_f64() * 1e6 / requests,
@@ -408,6 +418,13 @@ async fn connection<R: Runtime, K: KeptAliveClient>(
             None => with_timeout(&load.runtime, load.timeout, exchange).await,
         };
         let latency = due.unwrap_or(sent).elapsed();
+        if due.is_some() {
+            let from_sent = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
+            load.tally
+                .borrow_mut()
+                .from_sent
+                .saturating_record(from_sent.max(1));
+        }
         // A connection whose exchange failed, or ran out of time halfway, is not used again.
         if outcome.is_err() {
             open = None;
@@ -482,6 +499,12 @@ fn print(report: &LoadReport, live: Live) {
             late.p50, late.p99, late.max
         ));
     }
+    if let Some(from_sent) = &report.from_sent_us {
+        live.line(format_args!(
+            "latency from when it was sent (µs): p50 {}, p99 {}, max {}",
+            from_sent.p50, from_sent.p99, from_sent.max
+        ));
+    }
     live.line(format_args!(
         "per request: {:.1} µs of user CPU, {:.1} µs of system CPU, {:.1} polls",
         report.user_cpu_per_request_us, report.system_cpu_per_request_us, report.polls_per_request
@@ -503,97 +526,4 @@ fn print(report: &LoadReport, live: Live) {
 }
 
 #[cfg(test)]
-mod tests {
-    use clap::Parser;
-    use futures::executor::block_on;
-
-    use super::*;
-    use crate::cli::{Cli, Command};
-    use crate::testing::FakeRuntime;
-
-    /// What the fake client was asked to do, in order.
-    type Log = Rc<RefCell<Vec<&'static str>>>;
-
-    /// A client whose connections open after one wake and answer 1 KiB at once.
-    struct FakeClient(Log);
-
-    struct FakeConnection(Log);
-
-    impl KeptAliveClient for FakeClient {
-        type Connection = FakeConnection;
-
-        fn name(&self) -> &'static str {
-            "fake"
-        }
-
-        async fn open(&self, _url: &Url) -> Result<FakeConnection, FetchError> {
-            // Another connection's opening may run meanwhile, as on a real socket.
-            let mut woken = false;
-            futures::future::poll_fn(|cx| {
-                if woken {
-                    std::task::Poll::Ready(())
-                } else {
-                    woken = true;
-                    cx.waker().wake_by_ref();
-                    std::task::Poll::Pending
-                }
-            })
-            .await;
-            self.0.borrow_mut().push("open");
-            Ok(FakeConnection(self.0.clone()))
-        }
-    }
-
-    impl Connection for FakeConnection {
-        async fn send(&mut self, _url: &Url) -> Result<Fetched, FetchError> {
-            self.0.borrow_mut().push("send");
-            Ok(Fetched {
-                status: 200,
-                bytes: 1024,
-                location: None,
-            })
-        }
-
-        fn is_open(&self) -> bool {
-            true
-        }
-    }
-
-    /// The load demo's arguments, as the command line gives them.
-    fn load_args(args: &[&str]) -> LoadArgs {
-        let line = ["study", "load"].iter().chain(args).copied();
-        match Cli::try_parse_from(line).map(|cli| cli.subcommand) {
-            Ok(Some(Command::Load(args))) => args,
-            _ => panic!("not the load demo's arguments: {args:?}"),
-        }
-    }
-
-    #[test]
-    fn every_connection_opens_before_the_first_request_in_either_loop() {
-        for rate in [None, Some("2000")] {
-            let mut args = vec!["--connections", "5", "--requests", "40"];
-            args.extend(rate.iter().flat_map(|rate| ["--rate", rate]));
-            args.push("http://127.0.0.1:9/1k");
-            let args = load_args(&args);
-            let log = Log::default();
-            let runtime = FakeRuntime {
-                real_timer: true,
-                ..FakeRuntime::default()
-            };
-            let url = args.url.clone().expect("the URL given");
-            let report = block_on(demo(
-                runtime,
-                FakeClient(log.clone()),
-                &args,
-                url,
-                Live { quiet: true },
-            ));
-            let log = log.borrow();
-            let first_send = log.iter().position(|&event| event == "send");
-            assert_eq!(first_send, Some(5), "{rate:?}: {log:?}");
-            assert_eq!(log.iter().filter(|&&event| event == "open").count(), 5);
-            assert_eq!(report.connections_opened, 5);
-            assert_eq!(report.succeeded, 40);
-        }
-    }
-}
+mod tests;

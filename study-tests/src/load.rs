@@ -47,6 +47,12 @@ pub fn check_load_keeps_connections_alive(binary: Binary) {
             CONNECTIONS,
             "{context}: the server accepted another number of connections"
         );
+        // The open loop also counts each latency from when its request left.
+        let from_sent = &report["from_sent_us"]["count"];
+        match rate {
+            Some(_) => assert_eq!(*from_sent, REQUESTS, "{context}: {report}"),
+            None => assert!(from_sent.is_null(), "{context}: {report}"),
+        }
     }
 }
 
