@@ -13,6 +13,10 @@ start_nginx() {
     url="http://127.0.0.1:$port/1k"
     for _ in $(seq 50); do
         python3 -c "import urllib.request; urllib.request.urlopen('$url')" 2>/dev/null && return
+        kill -0 "$nginx_pid" 2>/dev/null || {
+            echo "error: nginx exited at once (try: nginx -t -c $(realpath "$dir")/nginx.conf)" >&2
+            return 1
+        }
         sleep 0.1
     done
     echo "error: nginx did not answer at $url within 5 s" >&2

@@ -11,10 +11,10 @@
 //! closed loop would quietly send fewer ("coordinated omission", as wrk2 corrects it).
 //!
 //! The K connections are opened first, all at once, and the clock starts when they are
-//! open, as wrk2 starts a connection's schedule once it is connected: opening one costs the
-//! thread 100 to 200 µs, and in the open loop the requests due meanwhile would wait behind
-//! the opening (the first 20 to 40 ms of a run, which was the p99 of a 2-second one). The
-//! report says how long the opening took.
+//! open, as wrk2 starts a connection's schedule once it is connected: opening 100 takes the
+//! thread 4 to 12 ms, and in the open loop the requests due meanwhile would wait behind the
+//! opening (on smol at 10,000/s, those due in the first 20 to 40 ms of a run, which made
+//! the p99 of a 2-second one). The report says how long the opening took.
 //!
 //! Every answer is read whole and counted; a failed request is counted with its error, and
 //! its connection is opened again for the next one. A server that closes a connection
@@ -93,9 +93,13 @@ pub struct LoadReport {
     /// How many times the executor polled a connection per request, on average: a wake
     /// per answer, or one per piece of it.
     pub polls_per_request: f64,
-    /// How long opening the K connections took, before the first request (the clock of
-    /// `run_ms` and of the open loop's schedule starts when they are open).
+    /// How long opening the connections took, before the first request (the clock of
+    /// `run_ms` and of the open loop's schedule starts when they are open): K of them, or N
+    /// where there are fewer requests than connections.
     pub open_ms: f64,
+    /// Each distinct error of a connection that did not open before the clock, with how
+    /// many: each was opened again by its first request, which counts its own failure.
+    pub open_errors: BTreeMap<String, u64>,
     /// The run's wall time, from the first request to the last answer.
     pub run_ms: f64,
     /// Answers per second of wall time, failed ones included.
@@ -111,9 +115,11 @@ pub struct LoadReport {
     /// tail is `latency_us`'s, the answers were late, not the sending.
     #[serde(deserialize_with = "Option::deserialize")]
     pub from_sent_us: Option<Latency>,
-    /// The process's user CPU time during the run, all threads.
+    /// The process's user CPU time from the opening of the connections to the last
+    /// answer, all threads (the opening is counted, as a load generator's own CPU counts
+    /// its connecting).
     pub user_cpu_ms: f64,
-    /// The process's system CPU time during the run, all threads.
+    /// The process's system CPU time over the same span, all threads.
     pub system_cpu_ms: f64,
     /// User CPU per request.
     pub user_cpu_per_request_us: f64,
@@ -241,18 +247,9 @@ pub async fn demo<R: Runtime, K: KeptAliveClient + 'static>(
         unreachable!("the histogram's bounds are constants that it accepts")
     };
     let cpu_before = process_cpu();
-    // A connection that does not open here is opened again by its first request, which
-    // counts the failure. Each open is bounded by the connect timeout.
+    let polls = PollCount::default();
     let opening = Instant::now();
-    let opened: Vec<Option<K::Connection>> = runtime
-        .gather_join(
-            (0..args.connections)
-                .map(|_| client.open(&url))
-                .collect::<FuturesUnordered<_>>()
-                .map(Result::ok)
-                .collect(),
-        )
-        .await;
+    let (opened, open_errors) = open_before_the_clock(&runtime, &client, &url, args, &polls).await;
     let open_ms = millis_since(opening);
     let opened_count = opened.iter().flatten().count() as u64;
     let load = Rc::new(Load {
@@ -284,8 +281,10 @@ pub async fn demo<R: Runtime, K: KeptAliveClient + 'static>(
             bytes: 0,
         }),
         progress: Progress::new(usize::try_from(args.requests).unwrap_or(usize::MAX), live),
-        polls: PollCount::default(),
+        polls,
     });
+    // The connections past the N-th carry no request: they open nothing and end at once.
+    let opened = opened.into_iter().chain(std::iter::repeat_with(|| None));
     let workers = (0..args.connections).zip(opened).map(|(first, open)| {
         traced(
             move || format!("connection {first}"),
@@ -351,6 +350,7 @@ pub async fn demo<R: Runtime, K: KeptAliveClient + 'static>(
         bytes: tally.bytes,
         polls_per_request: per(load.polls.get(), args.requests),
         open_ms,
+        open_errors,
         run_ms,
         requests_per_second: requests / (run_ms / 1000.0).max(f64::MIN_POSITIVE),
         latency_us: Latency::of(&tally.latencies),
@@ -365,6 +365,40 @@ pub async fn demo<R: Runtime, K: KeptAliveClient + 'static>(
     };
     print(&report, live);
     report
+}
+
+/// Opens the connections that will carry a request, K of them or N if fewer, all at once,
+/// before the clock starts: each connection, or `None` where it did not open, and the
+/// errors of those. Each open is bounded by `--timeout` as a request's is (the connect
+/// timeout bounds only the connecting, not the name's lookup). Traced as a task of its own
+/// and counted with the connections' polls.
+async fn open_before_the_clock<R: Runtime, K: KeptAliveClient>(
+    runtime: &R,
+    client: &K,
+    url: &Url,
+    args: &LoadArgs,
+    polls: &PollCount,
+) -> (Vec<Option<K::Connection>>, BTreeMap<String, u64>) {
+    let opens = (0..args.connections.min(args.requests))
+        .map(|_| with_timeout(runtime, args.limits.timeout, client.open(url)))
+        .collect::<FuturesUnordered<_>>()
+        .collect::<Vec<_>>();
+    let opens = traced(
+        || "opening the connections".to_owned(),
+        polls.clone().counting(opens),
+    );
+    let mut errors = BTreeMap::new();
+    let opened = runtime
+        .gather_join(opens)
+        .await
+        .into_iter()
+        .map(|opened| {
+            opened
+                .map_err(|err| count_kind(&mut errors, err.to_string()))
+                .ok()
+        })
+        .collect();
+    (opened, errors)
 }
 
 /// One connection's share of the run: its requests, one after the other, on `open`, which
@@ -466,17 +500,21 @@ impl Tally {
             }
             Err(err) => {
                 self.failed += 1;
-                let message = err.to_string();
-                let kind =
-                    if self.errors.len() < MAX_ERROR_KINDS || self.errors.contains_key(&message) {
-                        message
-                    } else {
-                        OTHER_ERRORS.to_owned()
-                    };
-                *self.errors.entry(kind).or_insert(0) += 1;
+                count_kind(&mut self.errors, err.to_string());
             }
         }
     }
+}
+
+/// Counts one error under its message, or under [`OTHER_ERRORS`] once `errors` holds
+/// [`MAX_ERROR_KINDS`] others.
+fn count_kind(errors: &mut BTreeMap<String, u64>, message: String) {
+    let kind = if errors.len() < MAX_ERROR_KINDS || errors.contains_key(&message) {
+        message
+    } else {
+        OTHER_ERRORS.to_owned()
+    };
+    *errors.entry(kind).or_insert(0) += 1;
 }
 
 /// Prints the report's summary, unless the run prints JSON.
@@ -514,6 +552,12 @@ fn print(report: &LoadReport, live: Live) {
          request)",
         report.connections_opened, report.connections, report.open_ms
     ));
+    for (error, times) in &report.open_errors {
+        live.line(format_args!(
+            "{times} connections did not open before the first request, and were opened again \
+             by it: {error}"
+        ));
+    }
     if report.server_closes > 0 {
         live.line(format_args!(
             "the server closed a connection {} times; each was opened again",

@@ -28,8 +28,9 @@ pub enum RunReport {
     Reactive(ReactiveReport),
     /// The scale mode.
     Scale(ScaleReport),
-    /// The load demo.
-    Load(LoadReport),
+    /// The load demo (boxed: its report is the largest, and the others need not carry its
+    /// size).
+    Load(Box<LoadReport>),
 }
 
 impl DemoReport for RunReport {

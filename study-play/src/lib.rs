@@ -212,7 +212,7 @@ async fn play<R: Connect + Reactive>(
                 (None, None) => return Err(SetupError::NoServer),
             };
             let client = HyperClient::new(runtime.clone(), &args.client_options())?;
-            RunReport::Load(load::demo(runtime, client, args, url, live).await)
+            RunReport::Load(Box::new(load::demo(runtime, client, args, url, live).await))
         }
         Some(Command::Reactive(args)) => {
             let url = match (fixture_url, &args.url) {
