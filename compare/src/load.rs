@@ -271,6 +271,7 @@ fn run_runtime(
         max_us: Some(latency.max),
         sent_late_p50_us: report.sent_late_us.as_ref().map(|late| late.p50),
         sent_late_p99_us: report.sent_late_us.as_ref().map(|late| late.p99),
+        from_sent_p99_us: report.from_sent_us.as_ref().map(|from_sent| from_sent.p99),
         opened: Some(report.connections_opened),
         accepted: Some(accepted),
         server_cpu_share,

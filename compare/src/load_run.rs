@@ -209,6 +209,10 @@ pub(crate) struct LoadRow {
     /// after they were due, µs, where the client tells.
     pub(crate) sent_late_p50_us: Option<u64>,
     pub(crate) sent_late_p99_us: Option<u64>,
+    /// In the open loop, the 99th percentile latency counted from when each request was
+    /// sent rather than due (wrk2's uncorrected latency), µs, where the client tells: where
+    /// it is the p99, the answers were late, not the sending.
+    pub(crate) from_sent_p99_us: Option<u64>,
     /// Connections the client opened, where it tells.
     pub(crate) opened: Option<u64>,
     /// Connections the server accepted during the run (its own count).

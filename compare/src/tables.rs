@@ -253,16 +253,19 @@ impl Comparison {
             out.push_str(&format!(
                 "\n### Steady load against {server}, open loop: requests due at a fixed rate\n\n\
                  Latency counts from when each request was due, on a schedule in millisecond \
-                 steps; \"sent late\" is how long after that the request left (h2load's \
+                 steps; \"sent late\" is how long after that the request left, and \"from sent\" \
+                 the latency counted from then instead (where it is the p99, the answers were \
+                 late, not the sending; h2load's \
                  latency counts from when it was sent: it does not correct for coordinated \
                  omission, and tells no percentile).\n\n\
                  | client | K | rate/s | achieved/s | failed | p50 µs | p90 µs | p99 µs | \
-                 p99.9 µs | max µs | sent late p50 µs | sent late p99 µs | CPU µs/req | server CPU |\n\
-                 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+                 p99.9 µs | max µs | sent late p50 µs | sent late p99 µs | p99 from sent µs | \
+                 CPU µs/req | server CPU |\n\
+                 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
             ));
             for r in open {
                 out.push_str(&format!(
-                    "| {} | {} | {:.0} | {:.0} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} | {:.0} % |\n",
+                    "| {} | {} | {:.0} | {:.0} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} | {:.0} % |\n",
                     r.client,
                     r.connections,
                     r.rate.unwrap_or(0.0),
@@ -275,6 +278,7 @@ impl Comparison {
                     cell(r.max_us),
                     cell(r.sent_late_p50_us),
                     cell(r.sent_late_p99_us),
+                    cell(r.from_sent_p99_us),
                     r.cpu_us(),
                     r.server_cpu_share * 100.0,
                 ));

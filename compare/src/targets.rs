@@ -256,7 +256,13 @@ pub(crate) fn load(rows: &[LoadRow], runtimes: &[String]) -> Vec<Target> {
                     OPEN_LOOP_P99_US / 1000
                 ),
                 p99 <= OPEN_LOOP_P99_US,
-                format!("{p99} µs"),
+                match (row.sent_late_p99_us, row.from_sent_p99_us) {
+                    (Some(late), Some(from_sent)) => format!(
+                        "{p99} µs; at p99 sent {late} µs late, answered {from_sent} µs after \
+                         it was sent"
+                    ),
+                    _ => format!("{p99} µs"),
+                },
             ));
         }
     }
@@ -369,7 +375,11 @@ mod tests {
             row("smol", None, 15.1, None),
             row("smol (study)", None, 12.0, None),
             row("tokio", Some(20_000.0), 0.0, Some(2_000)),
-            row("smol", Some(20_000.0), 0.0, Some(2_001)),
+            LoadRow {
+                sent_late_p99_us: Some(300),
+                from_sent_p99_us: Some(1_900),
+                ..row("smol", Some(20_000.0), 0.0, Some(2_001))
+            },
         ];
         let runtimes = ["tokio".to_owned(), "smol".to_owned()];
         let targets = load(&rows, &runtimes);
@@ -384,6 +394,13 @@ mod tests {
             targets[5].target,
             "p99 on smol at 20000 requests/s at most 2 ms (nginx)"
         );
+        // Where the client tells both, a missed p99 says whether the sending or the answer
+        // was late.
+        assert_eq!(
+            targets[5].value,
+            "2001 µs; at p99 sent 300 µs late, answered 1900 µs after it was sent"
+        );
+        assert_eq!(targets[4].value, "2000 µs");
         assert!(load(&[], &runtimes).is_empty());
     }
 }
