@@ -149,7 +149,7 @@ fn check_fetch(context: &str, fetch: &Value, expected: Expect, client: &str, std
 const ROUTE_RUN_OWN_KIB: u64 = 16 * 1024;
 
 /// How many runs of the per-route check go at once (each mostly waits).
-const ROUTE_RUNS_AT_ONCE: usize = 8;
+const ROUTE_RUNS_AT_ONCE: usize = 12;
 
 /// Every route of the matrix in runs of its own, for one client: the route alone, and
 /// between two good URLs. Each run ends in time, stays under [`ROUTE_RUN_OWN_KIB`], does
