@@ -283,9 +283,9 @@ pub async fn demo<R: Runtime, K: KeptAliveClient + 'static>(
         progress: Progress::new(usize::try_from(args.requests).unwrap_or(usize::MAX), live),
         polls,
     });
-    // The connections past the N-th carry no request: they open nothing and end at once.
-    let opened = opened.into_iter().chain(std::iter::repeat_with(|| None));
-    let workers = (0..args.connections).zip(opened).map(|(first, open)| {
+    // One connection per opened one: K, or N where there are fewer requests (the others
+    // would carry none).
+    let workers = (0..).zip(opened).map(|(first, open)| {
         traced(
             move || format!("connection {first}"),
             load.polls
